@@ -1,0 +1,273 @@
+"""Forward mode (the JVP trace), linearization, and transposition (the backward pass).
+
+Reverse mode is not a tape: `linearize` runs the function under a JVP trace whose tangents
+are unknowns of a partial evaluator, so primal values are computed now and only the linear
+tangent computation is recorded, as a jaxpr. `vjp` transposes that jaxpr. `Zero(aval)` is the
+only symbolic zero tangent; rules receive it and short-circuit.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from numjax._src import core, dtypes
+from numjax._src.array import Array
+from numjax._src.core import (Jaxpr, Literal, ShapedArray, Trace, TraceTag, Tracer, get_aval,
+                              set_current_trace)
+from numjax._src.interpreters import partial_eval as pe
+
+
+class Zero:
+  """A symbolic zero tangent or cotangent of the given aval."""
+  __slots__ = ("aval",)
+
+  def __init__(self, aval: ShapedArray):
+    self.aval = aval
+
+  @staticmethod
+  def from_primal_value(x) -> "Zero":
+    return Zero(get_aval(x).to_tangent_aval())
+
+  def __repr__(self):
+    return f"Zero({self.aval.str_short()})"
+
+
+class UndefinedPrimal:
+  """Marks a linear input of an equation during transposition."""
+  __slots__ = ("aval",)
+
+  def __init__(self, aval: ShapedArray):
+    self.aval = aval
+
+  def __repr__(self):
+    return f"UndefinedPrimal({self.aval.str_short()})"
+
+
+def is_undefined_primal(x) -> bool:
+  return type(x) is UndefinedPrimal
+
+
+# Set by the lax layer: how to add two tangents and how to make a dense zero.
+add_jaxvals: Callable = None  # type: ignore
+zeros_like_aval: Callable = None  # type: ignore
+
+
+def instantiate_zeros(t):
+  if type(t) is Zero:
+    return zeros_like_aval(t.aval)
+  return t
+
+
+def add_tangents(x, y):
+  if type(x) is Zero:
+    return y
+  if type(y) is Zero:
+    return x
+  return add_jaxvals(x, y)
+
+
+# ----------------------------------------------------------------------------------------------
+# The JVP trace
+# ----------------------------------------------------------------------------------------------
+class JVPTracer(Tracer):
+  __slots__ = ("primal", "tangent")
+
+  def __init__(self, trace: "JVPTrace", primal, tangent):
+    self._trace = trace
+    self.primal = primal
+    self.tangent = tangent
+
+  @property
+  def aval(self) -> ShapedArray:
+    return get_aval(self.primal)
+
+  def to_concrete_value(self):
+    return core.concrete_value(self.primal)
+
+  def __repr__(self):
+    return f"Traced<{self.aval.str_short()}>with<JVPTrace>"
+
+
+class JVPTrace(Trace):
+  def __init__(self, parent: Trace, tag: TraceTag):
+    self.parent = parent
+    self.tag = tag
+
+  def __repr__(self):
+    return "JVPTrace"
+
+  def to_primal_tangent(self, x):
+    if isinstance(x, JVPTracer) and x._trace.tag is self.tag:
+      return x.primal, x.tangent
+    if isinstance(x, Tracer) and x._trace.dead:
+      raise core._escaped_tracer_error(x, core.Primitive("jvp"))
+    return x, None
+
+  def process_primitive(self, prim, args, params):
+    primals, tangents, nonzero = [], [], False
+    for a in args:
+      p, t = self.to_primal_tangent(a)
+      primals.append(p)
+      tangents.append(t)
+      nonzero = nonzero or t is not None
+    if not nonzero:
+      return prim.bind_with_trace(self.parent, primals, params)
+    tangents = [Zero.from_primal_value(p) if t is None else t
+                for p, t in zip(primals, tangents)]
+    if prim.jvp is None:
+      if prim.fallback is not None:
+        return prim.fallback(*args, **params)
+      raise NotImplementedError(f"Differentiation rule for '{prim.name}' not implemented")
+    with set_current_trace(self.parent):
+      primal_out, tangent_out = prim.jvp(primals, tangents, **params)
+    if prim.multiple_results:
+      return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
+    return self.wrap(primal_out, tangent_out)
+
+  def wrap(self, p, t):
+    return p if type(t) is Zero or t is None else JVPTracer(self, p, t)
+
+
+def jvp_flat(fun: Callable, primals: Sequence, tangents: Sequence) -> tuple[list, list]:
+  """Push `tangents` forward through `fun(*primals) -> list`. Tangents may be `Zero`."""
+  trace = JVPTrace(core.current_trace(), TraceTag())
+  ins = [p if type(t) is Zero else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+  try:
+    with set_current_trace(trace):
+      outs = fun(*ins)
+  finally:
+    trace.dead = True
+  out_primals, out_tangents = [], []
+  for o in outs:
+    p, t = trace.to_primal_tangent(o)
+    out_primals.append(p)
+    out_tangents.append(Zero.from_primal_value(p) if t is None else t)
+  return out_primals, out_tangents
+
+
+# ----------------------------------------------------------------------------------------------
+# Linearization: JVP + partial evaluation
+# ----------------------------------------------------------------------------------------------
+class LinearFunction:
+  """The linear tangent map of a linearized function, held as a jaxpr over its residuals."""
+
+  def __init__(self, jaxpr: Jaxpr, consts: list, in_avals: list, out_zero: list,
+               out_avals: list):
+    self.jaxpr = jaxpr
+    self.consts = consts
+    self.in_avals = in_avals      # tangent avals of the inputs
+    self.out_zero = out_zero      # which outputs have a symbolic-zero tangent
+    self.out_avals = out_avals    # tangent avals of all outputs
+
+  def __call__(self, *tangents) -> list:
+    outs = iter(core.eval_jaxpr(self.jaxpr, self.consts, *tangents))
+    return [Zero(a) if z else next(outs) for z, a in zip(self.out_zero, self.out_avals)]
+
+  def transpose(self, cts: Sequence) -> list:
+    """Cotangents of the inputs for output cotangents `cts` (one per output, may be Zero)."""
+    live_cts = [ct for ct, z in zip(cts, self.out_zero) if not z]
+    args = [UndefinedPrimal(v.aval) for v in self.jaxpr.invars]
+    return backward_pass(self.jaxpr, self.consts, args, live_cts)
+
+
+def linearize_flat(fun: Callable, primals: Sequence) -> tuple[list, LinearFunction]:
+  """Evaluate `fun(*primals)` and stage its linear tangent map (see module doc)."""
+  parent = core.current_trace()
+  pe_trace = pe.JaxprTrace(parent, stage_all=False)
+  in_avals = [get_aval(p).to_tangent_aval() for p in primals]
+  tangent_args = [pe_trace.new_arg(a) for a in in_avals]
+  jvp_trace = JVPTrace(pe_trace, TraceTag())
+  ins = [JVPTracer(jvp_trace, p, t) for p, t in zip(primals, tangent_args)]
+  try:
+    with set_current_trace(jvp_trace):
+      outs = fun(*ins)
+    out_primals, out_tangents = [], []
+    for o in outs:
+      p, t = jvp_trace.to_primal_tangent(o)
+      out_primals.append(p)
+      out_tangents.append(Zero.from_primal_value(p) if t is None else t)
+    out_zero = [type(t) is Zero for t in out_tangents]
+    out_avals = [t.aval if type(t) is Zero else get_aval(t) for t in out_tangents]
+    live = [t for t in out_tangents if type(t) is not Zero]
+    jaxpr, consts = pe_trace.to_jaxpr(live)
+  finally:
+    jvp_trace.dead = True
+    pe_trace.dead = True
+  return out_primals, LinearFunction(jaxpr, consts, in_avals, out_zero, out_avals)
+
+
+# ----------------------------------------------------------------------------------------------
+# Transposition
+# ----------------------------------------------------------------------------------------------
+def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Sequence) -> list:
+  """Transpose `jaxpr` with respect to its `UndefinedPrimal` args; returns their cotangents.
+
+  Equations none of whose inputs depend on a linear argument are evaluated forward first;
+  the rest are transposed in reverse order, accumulating cotangents with `add_any`.
+  """
+  env: dict = {}
+  linear: set = set()
+  for v, c in zip(jaxpr.constvars, consts):
+    env[v] = c
+  for v, a in zip(jaxpr.invars, args):
+    if type(a) is UndefinedPrimal:
+      linear.add(v)
+    else:
+      env[v] = a
+
+  def read(v):
+    return v.val if type(v) is Literal else env[v]
+
+  linear_eqns = []
+  for eqn in jaxpr.eqns:
+    if any(type(v) is not Literal and v in linear for v in eqn.invars):
+      linear.update(eqn.outvars)
+      linear_eqns.append(eqn)
+    else:
+      outs = eqn.primitive.bind(*[read(v) for v in eqn.invars], **eqn.params)
+      for v, o in zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]):
+        env[v] = o
+
+  ct_env: dict = {}
+
+  def write_ct(v, ct):
+    if type(v) is Literal or v not in linear or ct is None or type(ct) is Zero:
+      return
+    prev = ct_env.get(v)
+    ct_env[v] = ct if prev is None else add_tangents(prev, ct)
+
+  for v, ct in zip(jaxpr.outvars, cts_out):
+    write_ct(v, ct)
+
+  for eqn in reversed(linear_eqns):
+    prim = eqn.primitive
+    if prim.multiple_results:
+      cts = [ct_env.pop(v, None) for v in eqn.outvars]
+      if all(ct is None for ct in cts):
+        continue
+      cts = [Zero(v.aval.to_tangent_aval()) if ct is None else ct
+             for v, ct in zip(eqn.outvars, cts)]
+    else:
+      cts = ct_env.pop(eqn.outvars[0], None)
+      if cts is None:
+        continue
+    invals = [UndefinedPrimal(v.aval) if type(v) is not Literal and v in linear else read(v)
+              for v in eqn.invars]
+    if prim.transpose is None:
+      raise NotImplementedError(
+          f"Transpose rule (for reverse-mode differentiation) for '{prim.name}' not "
+          "implemented: the tangent computation is not linear in the input tangents, or the "
+          "primitive has no transpose rule.")
+    cts_in = prim.transpose(cts, *invals, **eqn.params)
+    for v, ct in zip(eqn.invars, cts_in):
+      write_ct(v, ct)
+
+  results = []
+  for v, a in zip(jaxpr.invars, args):
+    if type(a) is UndefinedPrimal:
+      ct = ct_env.get(v)
+      results.append(Zero(a.aval) if ct is None else ct)
+    else:
+      results.append(None)
+  return results

@@ -1,0 +1,239 @@
+"""Helpers that make most primitive declarations one line per rule.
+
+A primitive is declared once, in its family's module, with all its rules next to each other:
+
+    sin_p = unop("sin", np.sin, _float_or_complex)
+    defjvp(sin_p, lambda g, x: mul(g, cos(x)))
+
+Only impl rules call NumPy; every other rule is written with lax ops, so it can itself be
+differentiated, batched and staged.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from numjax._src import core, dtypes
+from numjax._src.array import Array
+from numjax._src.core import Primitive, ShapedArray
+from numjax._src.interpreters import ad, batching
+from numjax._src.interpreters.ad import UndefinedPrimal, Zero, is_undefined_primal
+
+_registry: dict[str, Primitive] = {}
+
+
+def primitive(name: str, impl: Callable, abstract_eval: Callable, *,
+              multiple_results: bool = False, weak_type_rule: Callable | None = None
+              ) -> Primitive:
+  """Declare a primitive with its NumPy impl and shape/dtype rule."""
+  p = Primitive(name, multiple_results=multiple_results)
+  p.impl = impl
+  p.abstract_eval = abstract_eval
+  if weak_type_rule is not None:
+    p.weak_type_rule = weak_type_rule
+  _registry[name] = p
+  return p
+
+
+def all_primitives() -> dict[str, Primitive]:
+  return dict(_registry)
+
+
+def never_weak(args, params) -> bool:
+  return False
+
+
+# ----------------------------------------------------------------------------------------------
+# Elementwise shape/dtype rules
+# ----------------------------------------------------------------------------------------------
+def broadcast_shapes(name: str, *shapes: tuple) -> tuple:
+  """lax's broadcasting: equal ranks with size-1 dims stretching, or rank-0 operands."""
+  nonscalar = [s for s in shapes if s]
+  if not nonscalar:
+    return ()
+  rank = len(nonscalar[0])
+  if any(len(s) != rank for s in nonscalar):
+    raise TypeError(f"{name}: arrays must have the same number of dimensions, got "
+                    f"{', '.join(map(str, shapes))}.")
+  out = []
+  for dims in zip(*nonscalar):
+    sizes = {d for d in dims if d != 1}
+    if len(sizes) > 1:
+      raise TypeError(f"{name} got incompatible shapes for broadcasting: "
+                      f"{', '.join(map(str, shapes))}.")
+    out.append(sizes.pop() if sizes else 1)
+  return tuple(out)
+
+
+def same_dtype(name: str, avals) -> np.dtype:
+  dts = {a.dtype for a in avals}
+  if len(dts) > 1:
+    got = ", ".join(a.dtype.name for a in avals)
+    raise TypeError(f"lax.{name} requires arguments to have the same dtypes, got {got}. "
+                    f"(Tip: jnp.{name} is a similar function that does automatic type "
+                    f"promotion on inputs).")
+  return avals[0].dtype
+
+
+def elementwise_aval(name: str, allowed: Callable | None, out_dtype: Callable | None = None,
+                     weak: bool = True) -> Callable:
+  """Shape/dtype rule for an n-ary elementwise op."""
+
+  def rule(*avals, **params):
+    dtype = same_dtype(name, avals)
+    if allowed is not None and not allowed(dtype):
+      raise TypeError(f"{name} does not accept dtype {dtype.name}. Accepted dtypes are "
+                      f"{allowed.__doc__ or 'restricted'}.")
+    shape = broadcast_shapes(name, *(a.shape for a in avals))
+    out = out_dtype(dtype) if out_dtype is not None else dtype
+    return ShapedArray(shape, out, weak and all(a.weak_type for a in avals))
+  return rule
+
+
+def _kinds(kinds: str, doc: str) -> Callable:
+  def ok(dtype):
+    return dtype.kind in kinds
+  ok.__doc__ = doc
+  return ok
+
+
+float_or_complex = _kinds("fc", "subtypes of floating or complex")
+floating = _kinds("f", "subtypes of floating")
+integral = _kinds("iu", "subtypes of integer")
+int_or_bool = _kinds("iub", "subtypes of integer or bool")
+numeric = _kinds("iufc", "numeric")
+real_numeric = _kinds("iuf", "integer or floating")
+any_dtype = None
+
+
+# ----------------------------------------------------------------------------------------------
+# JVP helpers
+# ----------------------------------------------------------------------------------------------
+def _broadcast_to_aval(t, aval: ShapedArray):
+  from numjax._src.lax import lax
+  if core.get_aval(t).shape == aval.shape:
+    return t
+  return lax.broadcast_to_shape(t, aval.shape)
+
+
+def defjvp(prim: Primitive, *rules: Callable | None) -> None:
+  """Per-argument JVP rules `rule(g, *primals, **params) -> contribution` (None: zero)."""
+
+  def jvp(primals, tangents, **params):
+    out = prim.bind(*primals, **params)
+    out_aval = core.get_aval(out)
+    total = Zero(out_aval.to_tangent_aval())
+    for rule, t in zip(rules, tangents):
+      if rule is None or type(t) is Zero:
+        continue
+      total = ad.add_tangents(total, _broadcast_to_aval(rule(t, *primals, **params), out_aval))
+    return out, total
+  prim.jvp = jvp
+
+
+def defjvp2(prim: Primitive, *rules: Callable | None) -> None:
+  """Like `defjvp`, with the primal output: `rule(g, ans, *primals, **params)`."""
+
+  def jvp(primals, tangents, **params):
+    out = prim.bind(*primals, **params)
+    out_aval = core.get_aval(out)
+    total = Zero(out_aval.to_tangent_aval())
+    for rule, t in zip(rules, tangents):
+      if rule is None or type(t) is Zero:
+        continue
+      total = ad.add_tangents(
+          total, _broadcast_to_aval(rule(t, out, *primals, **params), out_aval))
+    return out, total
+  prim.jvp = jvp
+
+
+def def_zero_jvp(prim: Primitive) -> None:
+  """Outputs that do not depend differentiably on the inputs (comparisons, floor, argmax)."""
+
+  def jvp(primals, tangents, **params):
+    out = prim.bind(*primals, **params)
+    if prim.multiple_results:
+      return out, [Zero.from_primal_value(o) for o in out]
+    return out, Zero.from_primal_value(out)
+  prim.jvp = jvp
+
+
+def deflinear(prim: Primitive, transpose: Callable) -> None:
+  """A primitive linear in all its array arguments: JVP applies it to the tangents."""
+
+  def jvp(primals, tangents, **params):
+    out = prim.bind(*primals, **params)
+    if all(type(t) is Zero for t in tangents):
+      return out, Zero.from_primal_value(out)
+    ts = [ad.instantiate_zeros(t) for t in tangents]
+    return out, prim.bind(*ts, **params)
+  prim.jvp = jvp
+  prim.transpose = transpose
+
+
+def deflinear_in(prim: Primitive, argnum: int, transpose: Callable) -> None:
+  """Linear in argument `argnum` only (the others are indices or shapes)."""
+
+  def jvp(primals, tangents, **params):
+    out = prim.bind(*primals, **params)
+    t = tangents[argnum]
+    if type(t) is Zero:
+      return out, Zero.from_primal_value(out)
+    args = list(primals)
+    args[argnum] = t
+    return out, prim.bind(*args, **params)
+  prim.jvp = jvp
+  prim.transpose = transpose
+
+
+# ----------------------------------------------------------------------------------------------
+# Batching helpers
+# ----------------------------------------------------------------------------------------------
+def batch_elementwise(prim: Primitive) -> None:
+  """Elementwise ops: put every batched operand's axis first; unbatched ones broadcast."""
+
+  def rule(vals, dims, **params):
+    from numjax._src.lax import lax
+    if len(vals) == 1:
+      return prim.bind(vals[0], **params), dims[0]
+    ranks = [core.get_aval(v).ndim - (d is not None) for v, d in zip(vals, dims)]
+    rank = max(ranks)
+    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    args = []
+    for v, d, r in zip(vals, dims, ranks):
+      if d is None:
+        args.append(v if r == 0 else lax.expand_dims(v, (0,)))
+      else:
+        v = batching.moveaxis(v, d, 0)
+        if r < rank:
+          v = lax.expand_dims(v, tuple(range(1, 1 + rank - r)))
+        args.append(v)
+    return prim.bind(*args, **params), 0
+  prim.batch = rule
+
+
+def batch_unary(prim: Primitive) -> None:
+  prim.batch = lambda vals, dims, **params: (prim.bind(vals[0], **params), dims[0])
+
+
+# ----------------------------------------------------------------------------------------------
+# Transpose helpers
+# ----------------------------------------------------------------------------------------------
+def unbroadcast(aval: ShapedArray, ct):
+  """Sum a cotangent down to the shape of an operand that was broadcast into it."""
+  from numjax._src.lax import lax
+  if type(ct) is Zero:
+    return Zero(aval.to_tangent_aval())
+  ct_shape = core.get_aval(ct).shape
+  if ct_shape == aval.shape:
+    return ct
+  if not aval.shape:
+    return lax.reduce_sum(ct, tuple(range(len(ct_shape))))
+  axes = tuple(i for i, (a, c) in enumerate(zip(aval.shape, ct_shape)) if a == 1 and c != 1)
+  summed = lax.reduce_sum(ct, axes)
+  return lax.reshape(summed, aval.shape)
+
+
+def operand_aval(x) -> ShapedArray:
+  return x.aval if is_undefined_primal(x) else core.get_aval(x)

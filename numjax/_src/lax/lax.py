@@ -1,0 +1,559 @@
+"""`numjax.lax`: the public functions over the primitives, as `jax.lax` has them.
+
+Each function converts Python scalars to arrays of the operand dtype (weakly typed) and binds
+its primitive. The primitive families live in elementwise.py, structural.py, reductions.py,
+indexing.py, control_flow.py, linalg.py, fft.py and random_bits.py.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from numjax._src import core, dtypes
+from numjax._src.array import Array
+from numjax._src.core import Tracer, get_aval
+from numjax._src.interpreters import ad, batching
+
+
+def _is_python_scalar(x) -> bool:
+  return type(x) in (int, float, complex, bool)
+
+
+def asarray(x) -> Any:
+  """An Array/tracer as is; NumPy values and Python scalars as canonical Arrays."""
+  t = type(x)
+  if t is Array or isinstance(x, Tracer):
+    return x
+  if t in (int, float, complex, bool):
+    dtype, weak = dtypes.dtype_and_weak(x)
+    return Array(np.array(x, dtype)[()], weak)
+  if isinstance(x, (np.ndarray, np.generic)):
+    dt = dtypes.canonicalize_dtype(x.dtype)
+    return Array(np.array(x, dt), False)
+  if hasattr(x, "__jax_array__"):
+    return asarray(x.__jax_array__())
+  return Array(np.array(x, dtypes.canonicalize_dtype(np.asarray(x).dtype)), False)
+
+
+def _scalar_like(val, ref) -> Array:
+  aval = get_aval(ref)
+  return Array(np.array(val, aval.dtype)[()], True if _is_python_scalar(val) else False)
+
+
+def _args(*xs):
+  """Convert operands for a lax call: Python scalars take the dtype of an array operand."""
+  ref = next((x for x in xs if not _is_python_scalar(x)), None)
+  if ref is None:
+    return [asarray(x) for x in xs]
+  return [_scalar_like(x, ref) if _is_python_scalar(x) else asarray(x) for x in xs]
+
+
+def _const(x, val) -> Array:
+  """A strongly typed scalar constant of x's dtype (for use inside rules)."""
+  return Array(np.array(val, get_aval(x).dtype)[()], False)
+
+
+def _ones(x) -> Array:
+  aval = get_aval(x)
+  return Array(np.array(1, aval.dtype)[()], aval.weak_type)
+
+
+def _zeros(x) -> Array:
+  aval = get_aval(x)
+  return Array(np.array(0, aval.dtype)[()], aval.weak_type)
+
+
+# ----------------------------------------------------------------------------------------------
+# Elementwise
+# ----------------------------------------------------------------------------------------------
+def _unary(prim):
+  def f(x):
+    return prim.bind(asarray(x))
+  f.__name__ = prim.name
+  f.__doc__ = f"Elementwise {prim.name}: `lax.{prim.name}(x)`."
+  return f
+
+
+def _binary(prim):
+  def f(x, y):
+    return prim.bind(*_args(x, y))
+  f.__name__ = prim.name
+  f.__doc__ = f"Elementwise {prim.name}: `lax.{prim.name}(x, y)`."
+  return f
+
+
+from numjax._src.lax import elementwise as _ew  # noqa: E402  (needs the helpers above)
+
+add = _binary(_ew.add_p)
+sub = _binary(_ew.sub_p)
+mul = _binary(_ew.mul_p)
+div = _binary(_ew.div_p)
+rem = _binary(_ew.rem_p)
+max = _binary(_ew.max_p)
+min = _binary(_ew.min_p)
+pow = _binary(_ew.pow_p)
+atan2 = _binary(_ew.atan2_p)
+nextafter = _binary(_ew.nextafter_p)
+complex = _binary(_ew.complex_p)
+polygamma = _binary(_ew.polygamma_p)
+eq = _binary(_ew.eq_p)
+ne = _binary(_ew.ne_p)
+lt = _binary(_ew.lt_p)
+le = _binary(_ew.le_p)
+gt = _binary(_ew.gt_p)
+ge = _binary(_ew.ge_p)
+bitwise_and = _binary(_ew.and_p)
+bitwise_or = _binary(_ew.or_p)
+bitwise_xor = _binary(_ew.xor_p)
+shift_left = _binary(_ew.shift_left_p)
+shift_right_logical = _binary(_ew.shift_right_logical_p)
+shift_right_arithmetic = _binary(_ew.shift_right_arithmetic_p)
+add_any = _binary(_ew.add_any_p)
+
+neg = _unary(_ew.neg_p)
+sign = _unary(_ew.sign_p)
+floor = _unary(_ew.floor_p)
+ceil = _unary(_ew.ceil_p)
+is_finite = _unary(_ew.is_finite_p)
+exp = _unary(_ew.exp_p)
+exp2 = _unary(_ew.exp2_p)
+log = _unary(_ew.log_p)
+log1p = _unary(_ew.log1p_p)
+expm1 = _unary(_ew.expm1_p)
+tanh = _unary(_ew.tanh_p)
+logistic = _unary(_ew.logistic_p)
+sin = _unary(_ew.sin_p)
+cos = _unary(_ew.cos_p)
+tan = _unary(_ew.tan_p)
+asin = _unary(_ew.asin_p)
+acos = _unary(_ew.acos_p)
+atan = _unary(_ew.atan_p)
+sinh = _unary(_ew.sinh_p)
+cosh = _unary(_ew.cosh_p)
+asinh = _unary(_ew.asinh_p)
+acosh = _unary(_ew.acosh_p)
+atanh = _unary(_ew.atanh_p)
+sqrt = _unary(_ew.sqrt_p)
+rsqrt = _unary(_ew.rsqrt_p)
+cbrt = _unary(_ew.cbrt_p)
+square = _unary(_ew.square_p)
+erf = _unary(_ew.erf_p)
+erfc = _unary(_ew.erfc_p)
+erf_inv = _unary(_ew.erf_inv_p)
+lgamma = _unary(_ew.lgamma_p)
+digamma = _unary(_ew.digamma_p)
+abs = _unary(_ew.abs_p)
+real = _unary(_ew.real_p)
+imag = _unary(_ew.imag_p)
+conj = _unary(_ew.conj_p)
+bitwise_not = _unary(_ew.not_p)
+population_count = _unary(_ew.population_count_p)
+stop_gradient_elementwise = _unary(_ew.stop_gradient_p)
+
+
+def integer_pow(x, y: int):
+  """x ** y for a static Python int y."""
+  return _ew.integer_pow_p.bind(asarray(x), y=int(y))
+
+
+def round(x, rounding_method=0):
+  """Round to nearest; ties away from zero (0) or to even (1)."""
+  return _ew.round_p.bind(asarray(x), rounding_method=int(rounding_method))
+
+
+class RoundingMethod:
+  AWAY_FROM_ZERO = 0
+  TO_NEAREST_EVEN = 1
+
+
+def select_n(which, *cases):
+  """cases[which] elementwise; `which` is bool (two cases) or int32."""
+  return _ew.select_n_p.bind(asarray(which), *_args(*cases))
+
+
+def select(pred, on_true, on_false):
+  """on_true where pred else on_false."""
+  return select_n(pred, on_false, on_true)
+
+
+def clamp(min, x, max):
+  """min(max(x, min), max) elementwise."""
+  return _ew.clamp_p.bind(*_args(min, x, max))
+
+
+def convert_element_type(x, new_dtype, weak_type: bool = False):
+  """Cast to `new_dtype` (canonicalised)."""
+  x = asarray(x)
+  new_dtype = dtypes.canonicalize_dtype(new_dtype)
+  if type(x) is Array and x.dtype == new_dtype and x.weak_type == weak_type:
+    return x
+  return _ew.convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type,
+                                         sharding=None)
+
+
+def bitcast_convert_type(x, new_dtype):
+  return _ew.bitcast_convert_type_p.bind(asarray(x), new_dtype=np.dtype(new_dtype))
+
+
+def stop_gradient(x):
+  """The identity whose derivative is zero; maps over pytrees."""
+  from numjax._src import tree_util
+
+  def stop(v):
+    v = asarray(v)
+    if dtypes.is_inexact(get_aval(v).dtype):
+      return _ew.stop_gradient_p.bind(v)
+    return v
+  return tree_util.tree_map(stop, x)
+
+
+def _balanced_eq(x, z, cmp):
+  """1 where cmp(x, z), 0.5 where x == z, else 0 (ties split the gradient)."""
+  one, half, zero = _const(x, 1), _const(x, 0.5), _const(x, 0)
+  return select(cmp(x, z), broadcast_to_shape(one, _bshape(x, z)),
+                select(eq(x, z), broadcast_to_shape(half, _bshape(x, z)),
+                       broadcast_to_shape(zero, _bshape(x, z))))
+
+
+def _bshape(*xs):
+  from numjax._src.lax.base import broadcast_shapes
+  return broadcast_shapes("broadcast", *(get_aval(x).shape for x in xs))
+
+
+# ----------------------------------------------------------------------------------------------
+# Structural
+# ----------------------------------------------------------------------------------------------
+from numjax._src.lax import structural as _st  # noqa: E402
+
+
+def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int], sharding=None):
+  """Broadcast x into `shape`, its axes going to `broadcast_dimensions`."""
+  x = asarray(x)
+  shape = tuple(int(s) for s in shape)
+  broadcast_dimensions = tuple(int(d) for d in broadcast_dimensions)
+  if get_aval(x).shape == shape and broadcast_dimensions == tuple(range(len(shape))):
+    return x
+  return _st.broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions,
+                                     sharding=None)
+
+
+def broadcast(x, sizes: Sequence[int]):
+  """Add leading dimensions of the given sizes."""
+  x = asarray(x)
+  nd = get_aval(x).ndim
+  sizes = tuple(sizes)
+  return broadcast_in_dim(x, sizes + get_aval(x).shape, tuple(range(len(sizes), len(sizes) + nd)))
+
+
+def broadcast_to_shape(x, shape):
+  """NumPy-style broadcast of x to `shape` (trailing alignment)."""
+  x = asarray(x)
+  xs = get_aval(x).shape
+  if xs == tuple(shape):
+    return x
+  nd = len(shape)
+  dims = tuple(range(nd - len(xs), nd))
+  return broadcast_in_dim(x, shape, dims)
+
+
+def reshape(x, new_sizes: Sequence[int], dimensions=None, sharding=None):
+  """Reshape (row-major); `dimensions` transposes first."""
+  x = asarray(x)
+  new_sizes = tuple(int(s) for s in new_sizes)
+  if dimensions is not None and tuple(dimensions) != tuple(range(get_aval(x).ndim)):
+    x = transpose(x, dimensions)
+  if get_aval(x).shape == new_sizes:
+    return x
+  return _st.reshape_p.bind(x, new_sizes=new_sizes, dimensions=None, sharding=None)
+
+
+def squeeze(x, dimensions: Sequence[int]):
+  x = asarray(x)
+  nd = get_aval(x).ndim
+  dims = tuple(sorted(int(d) % nd for d in dimensions)) if nd else ()
+  if not dims:
+    return x
+  return _st.squeeze_p.bind(x, dimensions=dims)
+
+
+def expand_dims(x, dimensions: Sequence[int]):
+  """Insert size-1 axes at `dimensions` (positions in the output)."""
+  x = asarray(x)
+  shape = list(get_aval(x).shape)
+  nd = len(shape) + len(dimensions)
+  dims = sorted(d % nd for d in dimensions)
+  for d in dims:
+    shape.insert(d, 1)
+  kept = tuple(i for i in range(nd) if i not in dims)
+  return broadcast_in_dim(x, tuple(shape), kept)
+
+
+def transpose(x, permutation: Sequence[int]):
+  x = asarray(x)
+  permutation = tuple(int(p) for p in permutation)
+  if permutation == tuple(range(len(permutation))):
+    return x
+  return _st.transpose_p.bind(x, permutation=permutation)
+
+
+def rev(x, dimensions: Sequence[int]):
+  return _st.rev_p.bind(asarray(x), dimensions=tuple(int(d) for d in dimensions))
+
+
+def concatenate(operands: Sequence, dimension: int):
+  ops = _args(*operands)
+  if len(ops) == 1:
+    return ops[0]
+  return _st.concatenate_p.bind(*ops, dimension=int(dimension))
+
+
+def pad(x, padding_value, padding_config):
+  x, pv = _args(x, padding_value)
+  return _st.pad_p.bind(x, pv, padding_config=tuple(tuple(int(v) for v in c)
+                                                    for c in padding_config))
+
+
+def slice(x, start_indices, limit_indices, strides=None):
+  x = asarray(x)
+  start = tuple(int(i) for i in start_indices)
+  limit = tuple(int(i) for i in limit_indices)
+  strides = None if strides is None or all(s == 1 for s in strides) else tuple(
+      int(s) for s in strides)
+  if start == (0,) * len(start) and limit == get_aval(x).shape and strides is None:
+    return x
+  return _st.slice_p.bind(x, start_indices=start, limit_indices=limit, strides=strides)
+
+
+def slice_in_dim(x, start_index, limit_index, stride=1, axis=0):
+  x = asarray(x)
+  shape = get_aval(x).shape
+  axis = axis % len(shape)
+  start = [0] * len(shape)
+  limit = list(shape)
+  strides = [1] * len(shape)
+  n = shape[axis]
+  start_index = 0 if start_index is None else (start_index + n if start_index < 0 else start_index)
+  limit_index = n if limit_index is None else (limit_index + n if limit_index < 0 else limit_index)
+  start[axis], limit[axis], strides[axis] = start_index, limit_index, stride
+  return slice(x, start, limit, strides)
+
+
+def index_in_dim(x, index, axis=0, keepdims=True):
+  x = asarray(x)
+  n = get_aval(x).shape[axis]
+  index = index + n if index < 0 else index
+  out = slice_in_dim(x, index, index + 1, 1, axis)
+  return out if keepdims else squeeze(out, (axis,))
+
+
+def _index_arg(i):
+  i = asarray(i)
+  aval = get_aval(i)
+  if aval.dtype.kind not in "iu":
+    raise TypeError(f"index arguments must be integers, got {aval.dtype.name}")
+  return i
+
+
+def dynamic_slice(x, start_indices, slice_sizes):
+  x = asarray(x)
+  return _st.dynamic_slice_p.bind(x, *[_index_arg(i) for i in start_indices],
+                                  slice_sizes=tuple(int(s) for s in slice_sizes))
+
+
+def dynamic_update_slice(x, update, start_indices):
+  x, update = _args(x, update)
+  return _st.dynamic_update_slice_p.bind(x, update, *[_index_arg(i) for i in start_indices])
+
+
+def dynamic_slice_in_dim(x, start_index, slice_size, axis=0):
+  x = asarray(x)
+  shape = get_aval(x).shape
+  starts = [np.int32(0)] * len(shape)
+  starts[axis] = start_index
+  sizes = list(shape)
+  sizes[axis] = slice_size
+  return dynamic_slice(x, starts, sizes)
+
+
+def dynamic_index_in_dim(x, index, axis=0, keepdims=True):
+  out = dynamic_slice_in_dim(x, index, 1, axis)
+  return out if keepdims else squeeze(out, (axis,))
+
+
+def dynamic_update_slice_in_dim(x, update, start_index, axis):
+  x = asarray(x)
+  starts = [np.int32(0)] * get_aval(x).ndim
+  starts[axis] = start_index
+  return dynamic_update_slice(x, update, starts)
+
+
+def dynamic_update_index_in_dim(x, update, index, axis):
+  update = asarray(update)
+  if get_aval(update).ndim == get_aval(x).ndim - 1:
+    update = expand_dims(update, (axis,))
+  return dynamic_update_slice_in_dim(x, update, index, axis)
+
+
+def iota(dtype, size: int):
+  return _st.iota_p.bind(dtype=dtypes.canonicalize_dtype(dtype), shape=(int(size),), dimension=0,
+                         sharding=None)
+
+
+def broadcasted_iota(dtype, shape, dimension: int):
+  return _st.iota_p.bind(dtype=dtypes.canonicalize_dtype(dtype), shape=tuple(shape),
+                         dimension=int(dimension), sharding=None)
+
+
+def full(shape, fill_value, dtype=None):
+  """An array of `shape` filled with `fill_value`."""
+  shape = tuple(int(s) for s in shape)
+  weak = dtype is None and _is_python_scalar(fill_value)
+  if dtype is None:
+    dtype = get_aval(fill_value).dtype
+  dtype = dtypes.canonicalize_dtype(dtype)
+  if isinstance(fill_value, Tracer):
+    return broadcast_to_shape(convert_element_type(fill_value, dtype, weak), shape)
+  val = Array(np.array(fill_value._value if type(fill_value) is Array else fill_value,
+                       dtype)[()], weak)
+  if not shape:
+    return val
+  return broadcast_in_dim(val, shape, ())
+
+
+def full_like(x, fill_value, dtype=None, shape=None):
+  aval = get_aval(x)
+  dt = dtypes.canonicalize_dtype(dtype) if dtype is not None else aval.dtype
+  weak = aval.weak_type if dtype is None else False
+  shape = aval.shape if shape is None else tuple(shape)
+  if isinstance(fill_value, Tracer):
+    return broadcast_to_shape(convert_element_type(fill_value, dt, weak), shape)
+  val = Array(np.array(fill_value, dt)[()], weak)
+  return broadcast_in_dim(val, shape, ()) if shape else val
+
+
+def zeros_like_array(x):
+  return full_like(x, 0)
+
+
+def _zeros_like_aval(aval):
+  if aval.dtype == dtypes.float0:
+    return Array(np.zeros(aval.shape, dtypes.float0), False)
+  return full(aval.shape, Array(np.array(0, aval.dtype)[()], aval.weak_type), aval.dtype) \
+      if aval.shape else Array(np.array(0, aval.dtype)[()], aval.weak_type)
+
+
+ad.zeros_like_aval = _zeros_like_aval
+
+
+# ----------------------------------------------------------------------------------------------
+# Reductions and contractions
+# ----------------------------------------------------------------------------------------------
+from numjax._src.lax import reductions as _red  # noqa: E402
+
+
+def _axes(x, axes):
+  nd = get_aval(x).ndim
+  return tuple(sorted(int(a) % nd for a in axes)) if nd else ()
+
+
+def reduce_sum(x, axes):
+  x = asarray(x)
+  axes = _axes(x, axes)
+  return _red.reduce_sum_p.bind(x, axes=axes, out_sharding=None) if axes else x
+
+
+def reduce_max(x, axes):
+  x = asarray(x)
+  axes = _axes(x, axes)
+  return _red.reduce_max_p.bind(x, axes=axes, out_sharding=None) if axes else x
+
+
+def reduce_min(x, axes):
+  x = asarray(x)
+  axes = _axes(x, axes)
+  return _red.reduce_min_p.bind(x, axes=axes, out_sharding=None) if axes else x
+
+
+def reduce_prod(x, axes):
+  x = asarray(x)
+  axes = _axes(x, axes)
+  return _red.reduce_prod_p.bind(x, axes=axes, out_sharding=None) if axes else x
+
+
+def reduce_and(x, axes):
+  x = asarray(x)
+  axes = _axes(x, axes)
+  return _red.reduce_and_p.bind(x, axes=axes, out_sharding=None) if axes else x
+
+
+def reduce_or(x, axes):
+  x = asarray(x)
+  axes = _axes(x, axes)
+  return _red.reduce_or_p.bind(x, axes=axes, out_sharding=None) if axes else x
+
+
+def argmax(x, axis: int, index_dtype):
+  x = asarray(x)
+  return _red.argmax_p.bind(x, axes=(int(axis) % get_aval(x).ndim,),
+                            index_dtype=dtypes.canonicalize_dtype(index_dtype))
+
+
+def argmin(x, axis: int, index_dtype):
+  x = asarray(x)
+  return _red.argmin_p.bind(x, axes=(int(axis) % get_aval(x).ndim,),
+                            index_dtype=dtypes.canonicalize_dtype(index_dtype))
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None,
+                out_sharding=None):
+  """General tensor contraction: ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))."""
+  lhs, rhs = _args(lhs, rhs)
+  (lc, rc), (lb, rb) = dimension_numbers
+  dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
+        (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))
+  pet = dtypes.canonicalize_dtype(preferred_element_type) if preferred_element_type is not None \
+      else get_aval(lhs).dtype
+  return _red.dot_general_p.bind(lhs, rhs, dimension_numbers=dn, precision=None,
+                                 preferred_element_type=pet, out_sharding=None)
+
+
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
+  """Vector/matrix product of rank-1 or rank-2 operands."""
+  lhs, rhs = _args(lhs, rhs)
+  ln, rn = get_aval(lhs).ndim, get_aval(rhs).ndim
+  if ln not in (1, 2) or rn not in (1, 2):
+    raise TypeError(f"lax.dot requires rank 1 or 2 operands, got shapes "
+                    f"{get_aval(lhs).shape} and {get_aval(rhs).shape}.")
+  return dot_general(lhs, rhs, (((ln - 1,), (0,)), ((), ())), precision, preferred_element_type)
+
+
+# ----------------------------------------------------------------------------------------------
+# Batching helpers the interpreters use
+# ----------------------------------------------------------------------------------------------
+def _moveaxis(x, src: int, dst: int):
+  nd = get_aval(x).ndim
+  src, dst = src % nd, dst % nd
+  if src == dst:
+    return x
+  perm = [i for i in range(nd) if i != src]
+  perm.insert(dst, src)
+  return transpose(x, perm)
+
+
+def _broadcast_batched(x, size: int, axis: int):
+  x = asarray(x)
+  shape = list(get_aval(x).shape)
+  shape.insert(axis, size)
+  dims = tuple(i for i in range(len(shape)) if i != axis)
+  return broadcast_in_dim(x, tuple(shape), dims)
+
+
+def _stack(xs):
+  return concatenate([expand_dims(x, (0,)) for x in xs], 0)
+
+
+batching.moveaxis = _moveaxis
+batching.broadcast_batched = _broadcast_batched
+batching.index_in_dim = lambda x, i, axis: index_in_dim(x, i, axis, keepdims=False)
+batching.stack = _stack

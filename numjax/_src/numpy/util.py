@@ -1,0 +1,115 @@
+"""Argument checking and JAX's type/rank promotion for `numjax.numpy` functions."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numjax._src import core, dtypes
+from numjax._src.array import Array
+from numjax._src.core import Tracer, get_aval
+from numjax._src.lax import lax
+from numjax._src.lax.elementwise import convert_element_type_p
+
+_SCALARS = (int, float, complex, bool)
+
+
+def check_arraylike(fname: str, *args: Any) -> None:
+  for pos, a in enumerate(args):
+    t = type(a)
+    if t is Array or t in _SCALARS or isinstance(a, (Tracer, np.ndarray, np.generic)):
+      continue
+    if hasattr(a, "__jax_array__"):
+      continue
+    raise TypeError(f"{fname} requires ndarray or scalar arguments, got {t} at position {pos}.")
+
+
+def convert(x, dtype: np.dtype, weak: bool):
+  """x as an array of `dtype` with weak type `weak`, casting only when needed."""
+  t = type(x)
+  if t in _SCALARS:
+    return Array(np.array(x, dtype)[()], weak)
+  if t is Array:
+    if x._value.dtype == dtype:
+      return x if x.weak_type == weak else Array(x._value, weak)
+    return convert_element_type_p.bind(x, new_dtype=dtype, weak_type=weak, sharding=None)
+  x = lax.asarray(x)
+  aval = get_aval(x)
+  if aval.dtype == dtype and aval.weak_type == weak:
+    return x
+  return convert_element_type_p.bind(x, new_dtype=dtype, weak_type=weak, sharding=None)
+
+
+def promote_dtypes(*args):
+  """Cast all args to their JAX result type."""
+  if len(args) < 2:
+    return [lax.asarray(a) for a in args]
+  dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+  return [convert(a, dtype, weak) for a in args]
+
+
+def promote_dtypes_inexact(*args):
+  """Like promote_dtypes, then to the default float if the result is not inexact."""
+  dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+  if dtype.kind not in "fc":
+    dtype = dtypes.default_float()
+  return [convert(a, dtype, weak) for a in args]
+
+
+def promote_dtypes_numeric(*args):
+  dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+  if dtype == dtypes.bool_:
+    dtype = dtypes.default_int()
+  return [convert(a, dtype, weak) for a in args]
+
+
+def promote_shapes(fname: str, *args):
+  """Left-pad ranks with size-1 axes (NumPy broadcasting); rank-0 operands stay scalars."""
+  if len(args) < 2:
+    return list(args)
+  shapes = [np.shape(a._value) if type(a) is Array else get_aval(a).shape for a in args]
+  nd = max(len(s) for s in shapes)
+  if all(len(s) == nd or len(s) == 0 for s in shapes):
+    return list(args)
+  out = []
+  for a, s in zip(args, shapes):
+    if len(s) in (0, nd):
+      out.append(a)
+    else:
+      new = (1,) * (nd - len(s)) + s
+      out.append(lax.broadcast_in_dim(a, new, tuple(range(nd - len(s), nd))))
+  return out
+
+
+def promote_args(fname: str, *args):
+  check_arraylike(fname, *args)
+  return promote_shapes(fname, *promote_dtypes(*args))
+
+
+def promote_args_inexact(fname: str, *args):
+  check_arraylike(fname, *args)
+  return promote_shapes(fname, *promote_dtypes_inexact(*args))
+
+
+def promote_args_numeric(fname: str, *args):
+  check_arraylike(fname, *args)
+  return promote_shapes(fname, *promote_dtypes_numeric(*args))
+
+
+def canonicalize_axis(axis: int, ndim: int) -> int:
+  axis = int(axis)
+  if not -ndim <= axis < ndim:
+    raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+  return axis % ndim
+
+
+def shape_of(x) -> tuple:
+  return x._value.shape if type(x) is Array else get_aval(x).shape
+
+
+def ndim_of(x) -> int:
+  return len(shape_of(x))
+
+
+def dtype_of(x) -> np.dtype:
+  return dtypes.dtype_and_weak(x)[0]
