@@ -227,7 +227,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
   """A function returning (fun(*args), grad of fun w.r.t. args[argnums])."""
   _check_callable(fun)
 
-  @functools.wraps(fun)
+  @functools.wraps(fun, updated=())
   def value_and_grad_f(*args, **kwargs):
     nums = _argnums_tuple(argnums, len(args), "value_and_grad" if True else "")
     dyn = [args[i] for i in nums]
@@ -250,7 +250,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
   """The gradient of a scalar function: `grad(jnp.sin)(0.)` is `Array(1., dtype=float32, weak_type=True)`."""
   vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
-  @functools.wraps(fun)
+  @functools.wraps(fun, updated=())
   def grad_f(*args, **kwargs):
     if has_aux:
       (_, aux), g = vg(*args, **kwargs)
@@ -472,7 +472,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size=None,
       raise TypeError(f"vmap in_axes must be an int, None, or (nested) container with those "
                       f"types as leaves, but got {ax!r}.")
 
-  @functools.wraps(fun)
+  @functools.wraps(fun, updated=())
   def vmap_f(*args, **kwargs):
     if isinstance(in_axes, tuple) and len(in_axes) != len(args):
       raise ValueError("vmap in_axes must be an int, None, or a tuple of entries corresponding "
@@ -549,7 +549,7 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
   _check_callable(fun)
   static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
-  @functools.wraps(fun)
+  @functools.wraps(fun, updated=())
   def make_jaxpr_f(*args, **kwargs):
     dyn_nums = [i for i in range(len(args)) if i not in static]
     f = _partial_fun(fun, args, kwargs, dyn_nums)

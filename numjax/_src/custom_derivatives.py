@@ -73,6 +73,13 @@ def _split_nondiff(args: tuple, nondiff_argnums: tuple):
   return [args[i] for i in nondiff_argnums], dyn, merge
 
 
+def _check_leaf(x):
+  """Leaves pass through as they are (JAX calls the primal function on them unchanged)."""
+  if not core.is_valid_jaxtype(x):
+    raise TypeError(f"Value {x!r} of type {type(x)} is not a valid JAX type")
+  return x
+
+
 def _as_array(x):
   if isinstance(x, Tracer) or type(x) is Array:
     return x
@@ -184,7 +191,7 @@ class custom_jvp:
   """A function with a custom JVP rule: `@custom_jvp def f(x): ...` then `@f.defjvp`."""
 
   def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-    functools.update_wrapper(self, fun)
+    functools.update_wrapper(self, fun, updated=())
     self.fun = fun
     self.nondiff_argnums = tuple(nondiff_argnums)
     self.jvp: Callable | None = None
@@ -231,14 +238,14 @@ class custom_jvp:
     else:
       dyn, fun, rule = args, self.fun, self.jvp
     leaves, in_tree = tu.tree_flatten(dyn)
-    leaves = [_as_array(l) for l in leaves]
+    leaves = [_check_leaf(l) for l in leaves]
     out_tree = _Store()
 
     def flat_fun(*xs):
       out = fun(*tu.tree_unflatten(in_tree, xs))
       out_leaves, tree = tu.tree_flatten(out)
       out_tree.val = tree
-      return [_as_array(o) for o in out_leaves]
+      return [_check_leaf(o) for o in out_leaves]
 
     def flat_jvp(*xs):
       n = len(xs) // 2
@@ -390,7 +397,7 @@ class custom_vjp:
   """A function with a custom VJP: `@custom_vjp def f(x): ...; f.defvjp(f_fwd, f_bwd)`."""
 
   def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-    functools.update_wrapper(self, fun)
+    functools.update_wrapper(self, fun, updated=())
     self.fun = fun
     self.nondiff_argnums = tuple(nondiff_argnums)
     self.fwd: Callable | None = None
@@ -423,7 +430,7 @@ class custom_vjp:
     else:
       dyn, fun, fwd, bwd = args, self.fun, self.fwd, self.bwd
     leaves, in_tree = tu.tree_flatten(dyn)
-    leaves = [_as_array(l) for l in leaves]
+    leaves = [_check_leaf(l) for l in leaves]
     in_avals = [get_aval(l) for l in leaves]
     out_tree, res_tree = _Store(), _Store()
 
@@ -431,7 +438,7 @@ class custom_vjp:
       out = fun(*tu.tree_unflatten(in_tree, xs))
       out_leaves, tree = tu.tree_flatten(out)
       out_tree.val = tree
-      return [_as_array(o) for o in out_leaves]
+      return [_check_leaf(o) for o in out_leaves]
 
     def flat_fwd(*xs):
       res = fwd(*tu.tree_unflatten(in_tree, xs))

@@ -94,7 +94,7 @@ class JitWrapped:
                donate_argnames=(), inline=False, keep_unused=False, device=None, backend=None,
                abstracted_axes=None, compiler_options=None):
     self.fun = fun
-    functools.update_wrapper(self, fun)
+    functools.update_wrapper(self, fun, updated=())
     self.static_argnums = (static_argnums,) if isinstance(static_argnums, int) \
         else tuple(static_argnums or ())
     self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) \

@@ -16,8 +16,11 @@ from numjax._src.core import Tracer, get_aval
 from numjax._src.interpreters import ad, batching
 
 
+_PY_SCALARS = (int, float, complex, bool)  # before this module shadows `complex`
+
+
 def _is_python_scalar(x) -> bool:
-  return type(x) in (int, float, complex, bool)
+  return type(x) in _PY_SCALARS
 
 
 def asarray(x) -> Any:
@@ -25,7 +28,7 @@ def asarray(x) -> Any:
   t = type(x)
   if t is Array or isinstance(x, Tracer):
     return x
-  if t in (int, float, complex, bool):
+  if t in _PY_SCALARS:
     dtype, weak = dtypes.dtype_and_weak(x)
     return Array(np.array(x, dtype)[()], weak)
   if isinstance(x, (np.ndarray, np.generic)):
