@@ -77,9 +77,9 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
     if not isinstance(i, (int, np.integer)):
       raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
     if not -nargs <= i < nargs:
-      raise TypeError(f"{fname}: argnums {argnums} out of range for a function called with "
-                      f"{nargs} positional argument{'s' if nargs != 1 else ''}; pass argnums "
-                      f"within range(-{nargs}, {nargs}).")
+      raise TypeError(f"differentiating with respect to argnums={argnums} requires at least "
+                      f"{max(nums) + 1} positional arguments to be passed by the caller, but "
+                      f"got only {nargs} positional arguments.")
   return tuple(i % nargs for i in nums)
 
 
@@ -188,16 +188,15 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
                        f"but expected to match {o_tree}")
     cts = []
     for c, a in zip(ct_flat, out_avals):
-      if type(c) is Zero:
-        cts.append(c)
+      if type(c) is Zero or dtypes.tangent_dtype(a.dtype) == dtypes.float0:
+        cts.append(Zero(a.to_tangent_aval()))
         continue
       c = _check_arg(c, "cotangent")
       ca = get_aval(c)
       if ca.shape != a.shape:
-        raise ValueError(f"unexpected JAX type (e.g. shape/dtype) for argument to vjp function: "
-                         f"got {ca.str_short()}, but expected {a.to_tangent_aval().str_short()} "
-                         f"because the corresponding output of the function had JAX type "
-                         f"{a.str_short()}")
+        raise ValueError(f"unexpected JAX type (e.g. shape/dtype) for argument to VJP function: "
+                         f"got {ca}, but expected {a.to_tangent_aval()} because the "
+                         f"corresponding output of the differentiated function had JAX type {a}")
       cts.append(c)
     cts_in = lin.transpose(cts)
     outs = [_finish_ct(c, a) for c, a in zip(cts_in, in_avals)]
@@ -215,11 +214,10 @@ def _finish_ct(ct, aval: ShapedArray):
   if type(ct) is Zero:
     return ad.zeros_like_aval(tan)
   ca = get_aval(ct)
-  if ca.dtype != tan.dtype:
-    if dtypes.is_complex(ca.dtype) and not dtypes.is_complex(tan.dtype):
-      ct = lax.real(ct)
-    ct = lax.convert_element_type(ct, tan.dtype, get_aval(ct).weak_type)
-  return ct
+  if dtypes.is_complex(ca.dtype) and not dtypes.is_complex(tan.dtype):
+    ct = lax.real(ct)
+  # Cotangents take the dtype and weak type of their primal input, as in JAX.
+  return lax.convert_element_type(ct, tan.dtype, aval.weak_type)
 
 
 def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
@@ -505,7 +503,8 @@ def _mapped_size(fun, args, args_flat, dims, axis_size, in_tree):
   if axis_size is not None:
     sizes.append(int(axis_size))
   if not sizes:
-    raise ValueError("vmap must have at least one non-None value in in_axes")
+    raise ValueError("vmap must have at least one non-None value in in_axes or axis_size must "
+                     "be specified")
   if len(set(sizes)) > 1:
     lines = []
     names = _arg_names(fun, args)
@@ -516,7 +515,7 @@ def _mapped_size(fun, args, args_flat, dims, axis_size, in_tree):
       aval = get_aval(a)
       nm = names[owner] if owner is not None and owner < len(names) else "kwargs"
       lines.append(f"  * one axis had size {aval.shape[d]}: axis {d} of argument {nm} of type "
-                   f"{aval.str_short()};")
+                   f"{aval};")
     if axis_size is not None:
       lines.append(f"  * axis_size was {axis_size};")
     raise ValueError("vmap got inconsistent sizes for array axes to be mapped:\n" +
@@ -557,7 +556,8 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
     leaves, in_tree = tu.tree_flatten((tuple(dyn), {}))
     avals = [_abstractify(x) for x in leaves]
     flat, out_tree = flatten_fun(f, in_tree)
-    debug = (getattr(fun, "__name__", "fun"), _arg_names(fun, args))
+    debug = pe.DebugInfo(fun, [n for i, n in enumerate(_arg_names(fun, args)) if i in dyn_nums],
+                         "make_jaxpr")
     with core.set_current_trace(core.eval_trace):
       jaxpr, consts, _ = pe.trace_to_jaxpr(flat, avals, debug)
     closed = core.ClosedJaxpr(jaxpr, consts)

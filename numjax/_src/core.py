@@ -64,7 +64,7 @@ class ShapedArray:
         "[", "[", 1)
 
   def __str__(self):
-    return self.str_short()
+    return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
 
 
 def get_aval(x: Any) -> ShapedArray:
@@ -132,6 +132,16 @@ class Primitive:
                                         eager evaluation when `impl` is None: call primitives)
   stage_rule(trace, args, params)       how a staging trace records it, when that needs more
                                         than `abstract_eval` (e.g. tracing a Python callable)
+
+  Optional hooks used by jit's compiler (numjax/_src/codegen.py, passes.py):
+  codegen(avals, **params)              NumPy source for one equation, as a template over its
+                                        inputs `{0}`, `{1}`, ... (e.g. "np.tanh({0})"), or
+                                        (template, {placeholder: object}) to reference Python
+                                        objects, or None to call `impl` for these avals. The
+                                        code must compute exactly what `impl` computes.
+  inline_param                          name of a param holding a ClosedJaxpr that computes
+                                        the outputs from the inputs (`jit`: "jaxpr"); jit's
+                                        optimizer splices such equations into their caller.
   """
 
   def __init__(self, name: str, *, multiple_results: bool = False):
@@ -146,6 +156,8 @@ class Primitive:
     self.fallback: Callable | None = None
     self.stage_rule: Callable | None = None  # (trace, args, params) when staging needs more
     self.effectful = False      # never removed by dead-code elimination
+    self.codegen: Callable | None = None  # NumPy source template for jit (see above)
+    self.inline_param: str | None = None  # param with a ClosedJaxpr to inline under jit
 
   def bind(self, *args, **params):
     return _ctx.trace.process_primitive(self, args, params)
@@ -283,17 +295,30 @@ class Tracer:
     return bool(self._concrete(TracerBoolConversionError))
 
   def __int__(self):
-    return int(self._concrete(TracerIntegerConversionError))
+    v = self.to_concrete_value()
+    if v is None:
+      raise ConcretizationTypeError(
+          self, "The problem arose with the `int` function. If trying to convert the data type "
+          "of a value, try using `x.astype(int)` or `jnp.array(x, int)` instead.")
+    return int(v)
 
   def __index__(self):
     v = self._concrete(TracerIntegerConversionError)
     return int(v).__index__() if np.asarray(v).dtype.kind in "iub" else v.__index__()
 
   def __float__(self):
-    return float(self._concrete(ConcretizationTypeError))
+    v = self.to_concrete_value()
+    if v is None:
+      raise ConcretizationTypeError(
+          self, "The problem arose with the `float` function. If trying to convert the data "
+          "type of a value, try using `x.astype(float)` or `jnp.array(x, float)` instead.")
+    return float(v)
 
   def __complex__(self):
-    return complex(self._concrete(ConcretizationTypeError))
+    v = self.to_concrete_value()
+    if v is None:
+      raise ConcretizationTypeError(self, "The problem arose with the `complex` function.")
+    return complex(v)
 
   def item(self):
     return np.asarray(self._concrete(ConcretizationTypeError)).item()

@@ -179,7 +179,7 @@ def _promote_pairs(pairs) -> tuple[np.dtype, bool]:
     else:
       types = frozenset(_weak_category(d) if w else d for d, w in pairs)
       dtype = _least_upper_bound(types, x64)
-      weak = dtype in _weak_types
+      weak = any(dtype is t for t in _weak_types)
       if weak:
         dtype = _dtype_of_python_type(dtype)
     dtype = canonicalize_dtype(dtype)

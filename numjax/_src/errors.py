@@ -17,39 +17,47 @@ class JAXTypeError(TypeError):
   pass
 
 
+def _tracer_type(tracer) -> str:
+  aval = getattr(tracer, "aval", None)
+  return str(aval) if aval is not None else "?"
+
+
 class ConcretizationTypeError(JAXTypeError):
   """A concrete Python value was needed from a traced (abstract) value."""
 
   def __init__(self, tracer=None, context: str = ""):
     self.tracer = tracer
     origin = _origin(tracer)
-    msg = (f"Abstract tracer value encountered where concrete value is expected: {tracer!r}\n"
-           f"{context}\n{origin}"
-           "The error occurred while tracing a function for a transformation that stages out "
-           "(such as jit): its traced values have a shape and dtype but no value yet.\n"
-           "To fix it, mark the argument static (jit(f, static_argnums=...) or "
-           "static_argnames=...), or replace the Python control flow with lax.cond, "
-           "lax.while_loop or jnp.where.\n"
+    msg = (f"Abstract tracer value encountered where concrete value is expected: traced array "
+           f"with shape {_tracer_type(tracer)}\n{context}\n{origin}\n{_FIX}"
            "See https://docs.jax.dev/en/latest/errors.html#jax.errors.ConcretizationTypeError")
     super().__init__(msg)
+
+
+_FIX = ("To fix it, mark the argument static (jit(f, static_argnums=...) or static_argnames=...)"
+        ", or express value-dependent control flow with lax.cond, lax.while_loop or "
+        "jnp.where.\n")
 
 
 class TracerBoolConversionError(ConcretizationTypeError):
   """`bool()` (an `if`, `while`, `and`, `or`) was applied to a traced value."""
 
   def __init__(self, tracer=None):
-    super().__init__(tracer, "The problem arose with the `bool` function. ")
+    self.tracer = tracer
+    JAXTypeError.__init__(
+        self, f"Attempted boolean conversion of traced array with shape "
+        f"{_tracer_type(tracer)}.\n{_origin(tracer)}\n{_FIX}"
+        "See https://docs.jax.dev/en/latest/errors.html#jax.errors.TracerBoolConversionError")
 
 
 class TracerIntegerConversionError(JAXTypeError):
-  """`int()`, `range()` or `__index__` was applied to a traced value."""
+  """`range()`, indexing or `__index__` was applied to a traced value."""
 
   def __init__(self, tracer=None):
-    origin = _origin(tracer)
+    self.tracer = tracer
     super().__init__(
         f"The __index__() method was called on traced array with shape "
-        f"{getattr(getattr(tracer, 'aval', None), 'shape', '?')}.\n{origin}"
-        "Use static_argnums / static_argnames for arguments that set shapes or indices.\n"
+        f"{_tracer_type(tracer)}.\n{_origin(tracer)}\n{_FIX}"
         "See https://docs.jax.dev/en/latest/errors.html#jax.errors.TracerIntegerConversionError")
 
 
@@ -57,11 +65,23 @@ class TracerArrayConversionError(JAXTypeError):
   """`np.asarray()` was applied to a traced value."""
 
   def __init__(self, tracer=None):
+    self.tracer = tracer
     super().__init__(
         f"The numpy.ndarray conversion method __array__() was called on traced array with "
-        f"shape {getattr(getattr(tracer, 'aval', None), 'shape', '?')}.\n{_origin(tracer)}"
-        "Use numjax.numpy (jnp) instead of numpy (np) inside transformed functions.\n"
+        f"shape {_tracer_type(tracer)}.\n{_origin(tracer)}\n"
+        "Use numjax.numpy (jnp) instead of numpy (np) on traced values.\n"
         "See https://docs.jax.dev/en/latest/errors.html#jax.errors.TracerArrayConversionError")
+
+
+class NonConcreteBooleanIndexError(JAXTypeError):
+  """A boolean mask whose value is not known at trace time was used as an index."""
+
+  def __init__(self, tracer=None):
+    self.tracer = tracer
+    super().__init__(
+        f"Array boolean indices must be concrete; got {tracer!r}\n\n"
+        "Use jnp.where(mask, x, fill) or the size= argument of jnp.nonzero instead.\n"
+        "See https://docs.jax.dev/en/latest/errors.html#jax.errors.NonConcreteBooleanIndexError")
 
 
 class UnexpectedTracerError(Exception):
@@ -81,5 +101,8 @@ class KeyReuseError(JAXTypeError):
 
 
 def _origin(tracer) -> str:
-  origin = getattr(tracer, "_origin", None)
-  return f"{origin}\n" if origin else ""
+  try:
+    origin = getattr(tracer, "_origin", None)
+  except Exception:  # noqa: BLE001 - never fail while building an error message
+    origin = None
+  return origin or ""

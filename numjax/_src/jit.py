@@ -192,7 +192,7 @@ class JitWrapped:
     avals = [ShapedArray(s, d, w) for s, d, w in key[1]]
     names = _arg_names(self._sig, args, statics)
     with core.set_current_trace(core.eval_trace):
-      jaxpr, consts, _ = pe.trace_to_jaxpr(flat_fun, avals, (self.__name__, names))
+      jaxpr, consts, _ = pe.trace_to_jaxpr(flat_fun, avals, pe.DebugInfo(self.fun, names, "jit"))
     closed = ClosedJaxpr(jaxpr, consts)
     from numjax._src import passes
     closed = passes.optimize(closed)

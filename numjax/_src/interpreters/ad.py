@@ -178,7 +178,9 @@ def linearize_flat(fun: Callable, primals: Sequence) -> tuple[list, LinearFuncti
   in_avals = [get_aval(p).to_tangent_aval() for p in primals]
   tangent_args = [pe_trace.new_arg(a) for a in in_avals]
   jvp_trace = JVPTrace(pe_trace, TraceTag())
-  ins = [JVPTracer(jvp_trace, p, t) for p, t in zip(primals, tangent_args)]
+  # Integer inputs have float0 tangents: symbolically zero, so they are not traced.
+  ins = [p if a.dtype == dtypes.float0 else JVPTracer(jvp_trace, p, t)
+         for p, t, a in zip(primals, tangent_args, in_avals)]
   try:
     with set_current_trace(jvp_trace):
       outs = fun(*ins)

@@ -122,21 +122,34 @@ class JaxprTrace(Trace):
 
   def explain_origin(self, var: Var) -> str:
     """Which function arguments `var` depends on, in JAX's words."""
-    if not self.debug_info:
+    info = self.debug_info
+    if not info:
       return ""
-    fun_name, arg_names = self.debug_info
     deps = {var}
     for eqn in reversed(self.eqns):
       if any(o in deps for o in eqn.outvars):
         deps.update(v for v in eqn.invars if isinstance(v, Var))
-    names = [n for v, n in zip(self.invars, arg_names) if v in deps]
-    where = f"The error occurred while tracing the function {fun_name}."
+    names = [n for v, n in zip(self.invars, info.arg_names) if v in deps]
+    where = f"The error occurred while tracing the function {info.name}{info.src} for {info.what}."
     if not names:
       return where
     if len(names) == 1:
-      return f"{where} This concrete value was not available in Python because it depends on the value of the argument {names[0]}."
+      return (f"{where} This concrete value was not available in Python because it depends on "
+              f"the value of the argument {names[0]}.")
     return (f"{where} This concrete value was not available in Python because it depends on "
             f"the values of the arguments {', '.join(names[:-1])} and {names[-1]}.")
+
+
+class DebugInfo:
+  """What a staging trace is tracing, for error messages."""
+  __slots__ = ("name", "arg_names", "src", "what")
+
+  def __init__(self, fun, arg_names, what: str):
+    self.name = getattr(fun, "__name__", "fun")
+    self.arg_names = list(arg_names)
+    code = getattr(getattr(fun, "__wrapped__", fun), "__code__", None)
+    self.src = f" at {code.co_filename}:{code.co_firstlineno}" if code is not None else ""
+    self.what = what
 
 
 def _as_numpy_scalar(x, aval):

@@ -53,8 +53,9 @@ def _args(*xs):
 
 
 def _const(x, val) -> Array:
-  """A strongly typed scalar constant of x's dtype (for use inside rules)."""
-  return Array(np.array(val, get_aval(x).dtype)[()], False)
+  """A scalar constant of x's dtype and weak type (for use inside rules)."""
+  aval = get_aval(x)
+  return Array(np.array(val, aval.dtype)[()], aval.weak_type)
 
 
 def _ones(x) -> Array:
@@ -189,7 +190,8 @@ def convert_element_type(x, new_dtype, weak_type: bool = False):
   """Cast to `new_dtype` (canonicalised)."""
   x = asarray(x)
   new_dtype = dtypes.canonicalize_dtype(new_dtype)
-  if type(x) is Array and x.dtype == new_dtype and x.weak_type == weak_type:
+  aval = get_aval(x)
+  if aval.dtype == new_dtype and aval.weak_type == weak_type:
     return x
   return _ew.convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type,
                                          sharding=None)

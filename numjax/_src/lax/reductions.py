@@ -229,7 +229,7 @@ def _dot_transpose_lhs(ct, x_aval, y, dimension_numbers, params, swap=False):
     ct_free_other = list(range(nb + nxf, nb + nxf + len(yf)))
   dims = ((tuple(ct_free_other), tuple(yf)), (tuple(range(nb)), tuple(rb)))
   out = dot_general_p.bind(ct, y, dimension_numbers=dims, precision=params.get("precision"),
-                           preferred_element_type=None, out_sharding=None)
+                           preferred_element_type=x_aval.dtype, out_sharding=None)
   # out layout: (batch, ct_own (in ct order), y-remaining = rc sorted)
   rc_sorted = sorted(rc)
   perm_src = {}
