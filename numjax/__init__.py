@@ -53,7 +53,12 @@ typeof = lambda x: __import__("numjax._src.core", fromlist=["get_aval"]).get_ava
 
 def _lazy(name):
   import importlib
-  return importlib.import_module(f"numjax.{name}")
+  try:
+    return importlib.import_module(f"numjax.{name}")
+  except ModuleNotFoundError as e:
+    if e.name == f"numjax.{name}":
+      raise AttributeError(f"module 'numjax' has no attribute '{name}'") from None
+    raise
 
 
 def __getattr__(name):

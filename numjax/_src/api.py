@@ -216,8 +216,9 @@ def _finish_ct(ct, aval: ShapedArray):
   ca = get_aval(ct)
   if dtypes.is_complex(ca.dtype) and not dtypes.is_complex(tan.dtype):
     ct = lax.real(ct)
-  # Cotangents take the dtype and weak type of their primal input, as in JAX.
-  return lax.convert_element_type(ct, tan.dtype, aval.weak_type)
+  if get_aval(ct).dtype != tan.dtype:
+    ct = lax.convert_element_type(ct, tan.dtype, get_aval(ct).weak_type)
+  return ct
 
 
 def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,

@@ -284,10 +284,10 @@ def_zero_jvp(nextafter_p)
 
 # --- complex parts --------------------------------------------------------------------------------
 real_p = unop("real", np.real, lambda d: d.kind == "c", out_dtype=dtypes.real_dtype)
-deflinear(real_p, lambda ct, x: [L.complex(ct, L._zeros(ct))])
+deflinear(real_p, lambda ct, x: [L.complex(ct, L._strong_zero(ct))])
 
 imag_p = unop("imag", np.imag, lambda d: d.kind == "c", out_dtype=dtypes.real_dtype)
-deflinear(imag_p, lambda ct, x: [L.complex(L._zeros(ct), L.neg(ct))])
+deflinear(imag_p, lambda ct, x: [L.complex(L._strong_zero(ct), L.neg(ct))])
 
 conj_p = unop("conj", np.conj, float_or_complex)
 deflinear(conj_p, lambda ct, x: [L.conj(ct)])

@@ -58,6 +58,11 @@ def _const(x, val) -> Array:
   return Array(np.array(val, aval.dtype)[()], aval.weak_type)
 
 
+def _strong_zero(x) -> Array:
+  """A strongly typed scalar zero of x's dtype (JAX's `np.zeros((), dtype)` in rules)."""
+  return Array(np.zeros((), get_aval(x).dtype)[()], False)
+
+
 def _ones(x) -> Array:
   aval = get_aval(x)
   return Array(np.array(1, aval.dtype)[()], aval.weak_type)
