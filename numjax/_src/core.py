@@ -163,6 +163,8 @@ class Primitive:
     return _ctx.trace.process_primitive(self, args, params)
 
   def bind_with_trace(self, trace: "Trace", args, params):
+    if trace is eval_trace and self.impl is not None:
+      return trace.process_primitive(self, args, params)  # impls never bind: no context needed
     with set_current_trace(trace):
       return trace.process_primitive(self, args, params)
 

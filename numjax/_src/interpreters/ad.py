@@ -71,16 +71,20 @@ def add_tangents(x, y):
 # The JVP trace
 # ----------------------------------------------------------------------------------------------
 class JVPTracer(Tracer):
-  __slots__ = ("primal", "tangent")
+  __slots__ = ("primal", "tangent", "_aval")
 
   def __init__(self, trace: "JVPTrace", primal, tangent):
     self._trace = trace
     self.primal = primal
     self.tangent = tangent
+    self._aval = None
 
   @property
   def aval(self) -> ShapedArray:
-    return get_aval(self.primal)
+    aval = self._aval
+    if aval is None:
+      aval = self._aval = get_aval(self.primal)
+    return aval
 
   def to_concrete_value(self):
     return core.concrete_value(self.primal)

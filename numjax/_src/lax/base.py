@@ -10,6 +10,7 @@ differentiated, batched and staged.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -21,6 +22,10 @@ from numjax._src.interpreters import ad, batching
 from numjax._src.interpreters.ad import UndefinedPrimal, Zero, is_undefined_primal
 
 _registry: dict[str, Primitive] = {}
+
+# JAX computes nan/inf silently; NumPy warns. Silence NumPy's floating-point warnings raised
+# from numjax's own modules (impls and generated code) without touching global error state.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"numjax\._src(\.|$)")
 
 
 def primitive(name: str, impl: Callable, abstract_eval: Callable, *,
@@ -110,11 +115,22 @@ any_dtype = None
 # ----------------------------------------------------------------------------------------------
 # JVP helpers
 # ----------------------------------------------------------------------------------------------
-def _broadcast_to_aval(t, aval: ShapedArray):
+def _shape(x) -> tuple:
+  return x._value.shape if type(x) is Array else core.get_aval(x).shape
+
+
+def _sum_contributions(out, contributions):
+  """Add per-argument tangent contributions, broadcasting each to the output's shape."""
   from numjax._src.lax import lax
-  if core.get_aval(t).shape == aval.shape:
-    return t
-  return lax.broadcast_to_shape(t, aval.shape)
+  total = None
+  shape = _shape(out)
+  for c in contributions:
+    if _shape(c) != shape:
+      c = lax.broadcast_to_shape(c, shape)
+    total = c if total is None else ad.add_jaxvals(total, c)
+  if total is None:
+    return Zero.from_primal_value(out)
+  return total
 
 
 def defjvp(prim: Primitive, *rules: Callable | None) -> None:
@@ -122,13 +138,9 @@ def defjvp(prim: Primitive, *rules: Callable | None) -> None:
 
   def jvp(primals, tangents, **params):
     out = prim.bind(*primals, **params)
-    out_aval = core.get_aval(out)
-    total = Zero(out_aval.to_tangent_aval())
-    for rule, t in zip(rules, tangents):
-      if rule is None or type(t) is Zero:
-        continue
-      total = ad.add_tangents(total, _broadcast_to_aval(rule(t, *primals, **params), out_aval))
-    return out, total
+    return out, _sum_contributions(out, [rule(t, *primals, **params)
+                                         for rule, t in zip(rules, tangents)
+                                         if rule is not None and type(t) is not Zero])
   prim.jvp = jvp
 
 
@@ -137,14 +149,9 @@ def defjvp2(prim: Primitive, *rules: Callable | None) -> None:
 
   def jvp(primals, tangents, **params):
     out = prim.bind(*primals, **params)
-    out_aval = core.get_aval(out)
-    total = Zero(out_aval.to_tangent_aval())
-    for rule, t in zip(rules, tangents):
-      if rule is None or type(t) is Zero:
-        continue
-      total = ad.add_tangents(
-          total, _broadcast_to_aval(rule(t, out, *primals, **params), out_aval))
-    return out, total
+    return out, _sum_contributions(out, [rule(t, out, *primals, **params)
+                                         for rule, t in zip(rules, tangents)
+                                         if rule is not None and type(t) is not Zero])
   prim.jvp = jvp
 
 

@@ -16,6 +16,7 @@ from numjax._src.array import Array
 from numjax._src.core import Tracer, get_aval
 from numjax._src.lax import lax
 from numjax._src.lax import elementwise as ew
+from numjax._src.numpy import fastpath as _fast
 from numjax._src.numpy.util import (canonicalize_axis, check_arraylike, convert, dtype_of,
                                     ndim_of, promote_args, promote_args_inexact,
                                     promote_args_numeric, promote_dtypes, promote_dtypes_inexact,
@@ -249,6 +250,9 @@ def triu(m, k=0):
 # ----------------------------------------------------------------------------------------------
 def _one_inexact(prim, name):
   def f(x, /):
+    out = _fast.unary(prim, x)
+    if out is not None:
+      return out
     x, = promote_args_inexact(name, x)
     return prim.bind(x)
   f.__name__ = name
@@ -268,6 +272,9 @@ def _two(prim, name, inexact=False):
   promote = promote_args_inexact if inexact else promote_args
 
   def f(x1, x2, /):
+    out = _fast.binary(prim, x1, x2, inexact)
+    if out is not None:
+      return out
     return prim.bind(*promote(name, x1, x2))
   f.__name__ = name
   f.__doc__ = f"Elementwise {name} (`jnp.{name}`) with JAX's type promotion and broadcasting."
@@ -358,6 +365,9 @@ bitwise_not = invert
 
 
 def true_divide(x1, x2, /):
+  out = _fast.binary(ew.div_p, x1, x2, True)
+  if out is not None:
+    return out
   x1, x2 = promote_args_inexact("true_divide", x1, x2)
   return ew.div_p.bind(x1, x2)
 

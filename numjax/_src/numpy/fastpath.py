@@ -1,0 +1,95 @@
+"""The eager hot path of jnp's elementwise functions.
+
+With no transformation active and Array / Python-scalar operands, promotion is a cached plan
+per (primitive, dtypes, weak types) and the primitive's impl is called directly: the same
+result `bind` would give (EvalTrace), without the generic dispatch. Anything else returns
+None and takes the general path.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numjax._src import core, dtypes
+from numjax._src.array import Array
+
+_plans: dict = {}
+_PY = (float, int)
+
+
+class _W:
+  __slots__ = ("weak_type",)
+
+  def __init__(self, w):
+    self.weak_type = w
+
+
+def _plan(prim, d1, w1, d2, w2, inexact):
+  key = (prim, d1, w1, d2, w2, inexact)
+  plan = _plans.get(key)
+  if plan is None:
+    a = 1.0 if d1 is float else (1 if d1 is int else np.zeros((), d1))
+    b = 1.0 if d2 is float else (1 if d2 is int else np.zeros((), d2))
+    pairs = [(dtypes.dtype_and_weak(a)[0], w1), (dtypes.dtype_and_weak(b)[0], w2)]
+    dtype, weak = dtypes._promote_pairs(pairs)
+    if inexact and dtype.kind not in "fc":
+      dtype = dtypes.default_float()
+    out_weak = prim.weak_type_rule([_W(weak), _W(weak)], {})
+    plan = (dtype, dtype.type, out_weak)
+    _plans[key] = plan
+  return plan
+
+
+def binary(prim, x1, x2, inexact: bool = False):
+  """prim(x1, x2) for eager Array/scalar operands, or None to take the general path."""
+  t1, t2 = type(x1), type(x2)
+  if t1 is Array:
+    v1 = x1._value
+    d1, w1 = v1.dtype, x1.weak_type
+    if t2 is Array:
+      v2 = x2._value
+      d2, w2 = v2.dtype, x2.weak_type
+      if v1.ndim != v2.ndim and v1.ndim and v2.ndim:
+        return None
+    elif t2 in _PY:
+      v2, d2, w2 = x2, t2, True
+    else:
+      return None
+  elif t2 is Array and t1 in _PY:
+    v2 = x2._value
+    d2, w2 = v2.dtype, x2.weak_type
+    v1, d1, w1 = x1, t1, True
+  else:
+    return None
+  if core._ctx.trace is not core.eval_trace:
+    return None
+  dtype, scalar, out_weak = _plan(prim, d1, w1, d2, w2, inexact)
+  if t1 is Array:
+    if d1 is not dtype and d1 != dtype:
+      return None
+  else:
+    v1 = scalar(v1)
+  if t2 is Array:
+    if d2 is not dtype and d2 != dtype:
+      return None
+  else:
+    v2 = scalar(v2)
+  try:
+    out = prim.impl(v1, v2)
+  except ValueError:
+    return None  # the general path raises JAX's error
+  if core._check_floats:
+    core.check_nans(prim, [out])
+  return Array(out, out_weak)
+
+
+def unary(prim, x):
+  """prim(x) for an eager inexact Array, or None."""
+  if type(x) is not Array or core._ctx.trace is not core.eval_trace:
+    return None
+  v = x._value
+  if v.dtype.kind not in "fc":
+    return None
+  out = prim.impl(v)
+  if core._check_floats:
+    core.check_nans(prim, [out])
+  return Array(out, x.weak_type)
