@@ -68,7 +68,7 @@ def __getattr__(name):
   if name in ("checkpoint", "remat"):
     from numjax._src import checkpoint as _ckpt
     return getattr(_ckpt, name)
-  if name in ("pure_callback", "debug_callback"):
+  if name == "pure_callback":
     from numjax._src import debugging
-    return getattr(debugging, name)
+    return debugging.pure_callback
   raise AttributeError(f"module 'numjax' has no attribute '{name}'")
