@@ -35,6 +35,13 @@ def _getitem(self, idx):
   return indexing.getitem(self, idx)
 
 
+def _setitem(self, idx, value):
+  raise TypeError(
+      "JAX arrays are immutable and do not support in-place item assignment. Instead of "
+      "x[idx] = y, use x = x.at[idx].set(y) or another .at[] method: "
+      "https://docs.jax.dev/en/latest/_autosummary/jax.numpy.ndarray.at.html")
+
+
 def _iter(self):
   if not self.shape:
     raise TypeError("iteration over a 0-d array")
@@ -111,7 +118,7 @@ _ops = {
     "__gt__": _binop(jnp.greater), "__ge__": _binop(jnp.greater_equal),
     "__neg__": jnp.negative, "__pos__": jnp.positive, "__abs__": jnp.absolute,
     "__invert__": jnp.invert, "__round__": _python_round,
-    "__getitem__": _getitem, "__iter__": _iter,
+    "__getitem__": _getitem, "__setitem__": _setitem, "__iter__": _iter,
 }
 
 _methods = {
