@@ -63,9 +63,9 @@ def _lazy(name):
 
 def __getattr__(name):
   if name in ("random", "scipy", "nn", "debug", "errors", "dtypes", "test_util", "flatten_util",
-              "experimental", "sharding", "checkpoint_policies"):
+              "experimental", "sharding"):
     return _lazy(name)
-  if name in ("checkpoint", "remat"):
+  if name in ("checkpoint", "remat", "checkpoint_policies"):
     from numjax._src import checkpoint as _ckpt
     return getattr(_ckpt, name)
   if name == "pure_callback":

@@ -1252,8 +1252,13 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
   if na == 0 or nb == 0:
     raise ValueError(f"matmul: inputs must be at least 1-dimensional, got shapes "
                      f"{shape_of(a)} and {shape_of(b)}")
-  a2 = lax.expand_dims(a, (0,)) if na == 1 else a
-  b2 = lax.expand_dims(b, (1,)) if nb == 1 else b
+  if na == 1 or nb == 1:
+    ka, kb = shape_of(a)[-1], shape_of(b)[0 if nb == 1 else -2]
+    if ka != kb:
+      raise TypeError(f"dot_general requires contracting dimensions to have the same shape, "
+                      f"got ({ka},) and ({kb},).")
+    return lax.dot_general(a, b, (((na - 1,), (0 if nb == 1 else nb - 2,)), ((), ())))
+  a2, b2 = a, b
   if shape_of(a2)[-1] != shape_of(b2)[-2]:
     raise TypeError(f"dot_general requires contracting dimensions to have the same shape, got "
                     f"({shape_of(a2)[-1]},) and ({shape_of(b2)[-2]},).")
@@ -1261,13 +1266,8 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
   a2 = broadcast_to(a2, batch + shape_of(a2)[-2:])
   b2 = broadcast_to(b2, batch + shape_of(b2)[-2:])
   nbatch = len(batch)
-  out = lax.dot_general(a2, b2, (((nbatch + 1,), (nbatch,)),
-                                 (tuple(range(nbatch)), tuple(range(nbatch)))))
-  if na == 1:
-    out = lax.squeeze(out, (nbatch,))
-  if nb == 1:
-    out = lax.squeeze(out, (ndim_of(out) - 1,))
-  return out
+  return lax.dot_general(a2, b2, (((nbatch + 1,), (nbatch,)),
+                                  (tuple(range(nbatch)), tuple(range(nbatch)))))
 
 
 def inner(a, b):
