@@ -63,7 +63,7 @@ def _lazy(name):
 
 def __getattr__(name):
   if name in ("random", "scipy", "nn", "debug", "errors", "dtypes", "test_util", "flatten_util",
-              "experimental", "sharding"):
+              "experimental", "sharding", "custom_derivatives"):
     return _lazy(name)
   if name in ("checkpoint", "remat", "checkpoint_policies"):
     from numjax._src import checkpoint as _ckpt

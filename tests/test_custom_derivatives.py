@@ -192,3 +192,52 @@ def test_missing_rule_errors():
     return x
   with pytest.raises(AttributeError, match="No VJP defined for custom_vjp function g"):
     g(1.)
+
+
+def test_custom_vjp_with_a_forward_rule_too():
+  # Goes past JAX (issues #3996, #16049): forward mode and Hessians of custom_vjp functions.
+  calls = []
+
+  @custom_vjp
+  def f(x):
+    return jnp.sin(x)
+
+  def f_bwd(c, g):
+    calls.append("bwd")
+    return (c * g,)
+  f.defvjp(lambda x: (jnp.sin(x), jnp.cos(x)), f_bwd)
+
+  @f.defjvp
+  def f_jvp(primals, tangents):
+    calls.append("jvp")
+    x, = primals
+    t, = tangents
+    return jnp.sin(x), jnp.cos(x) * t
+  np.testing.assert_allclose(float(jax.jvp(f, (1.,), (1.,))[1]), np.cos(1.), rtol=1e-6)
+  assert calls == ["jvp"]
+  calls.clear()
+  np.testing.assert_allclose(float(jax.grad(f)(1.)), np.cos(1.), rtol=1e-6)
+  assert calls == ["bwd"]  # reverse mode still uses fwd/bwd
+  np.testing.assert_allclose(float(jax.hessian(f)(1.)), -np.sin(1.), rtol=1e-6)
+  np.testing.assert_allclose(float(jax.jit(jax.hessian(f))(1.)), -np.sin(1.), rtol=1e-6)
+  np.testing.assert_allclose(np.asarray(jax.vmap(jax.jacfwd(f))(jnp.arange(3.))),
+                             np.cos(np.arange(3.)), rtol=1e-6)
+
+
+def test_symbolic_zeros_are_visible_on_request():
+  seen = []
+
+  @custom_jvp
+  def f(x, y):
+    return x * y
+
+  def f_jvp(primals, tangents):
+    x, y = primals
+    tx, ty = tangents
+    seen.append((type(tx).__name__, type(ty).__name__))
+    tx = jnp.zeros_like(x) if isinstance(tx, jax.custom_derivatives.SymbolicZero) else tx
+    ty = jnp.zeros_like(y) if isinstance(ty, jax.custom_derivatives.SymbolicZero) else ty
+    return f(x, y), tx * y + x * ty
+  f.defjvp(f_jvp, symbolic_zeros=True)
+  assert float(jax.grad(f)(2., 3.)) == 3.0
+  assert seen[-1][1] == "SymbolicZero"

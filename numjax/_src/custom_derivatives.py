@@ -184,6 +184,9 @@ custom_jvp_call_p.batch = _cjvp_batch
 custom_jvp_call_p.abstract_eval = _cjvp_abstract
 custom_jvp_call_p.stage_rule = _cjvp_stage
 custom_jvp_call_p.pp_params = _cjvp_pp
+# Partial evaluation (linearize) only builds linear functions, which need no custom rule:
+# inline `fun`, as JAX does, so a custom_jvp function applied to tangents can be transposed.
+custom_jvp_call_p.partial_eval_rule = lambda trace, args, params: params["fun"](*args)
 custom_jvp_call_p.weak_type_rule = lambda args, params: False
 
 
@@ -247,36 +250,41 @@ class custom_jvp:
       out_tree.val = tree
       return [_check_leaf(o) for o in out_leaves]
 
-    def flat_jvp(*xs):
-      n = len(xs) // 2
-      primals = tu.tree_unflatten(in_tree, xs[:n])
-      tangents = tu.tree_unflatten(in_tree, [
-          _zeros_like(t.aval) if type(t) is Zero and not self.symbolic_zeros else t
-          for t in xs[n:]])
-      res = rule(primals, tangents)
-      if not (isinstance(res, (tuple, list)) and len(res) == 2):
-        raise TypeError("Custom JVP rule must produce a pair (list or tuple of length two) "
-                        f"representing primal and tangent outputs, but got {res}.")
-      p_out, t_out = res
-      p_leaves, p_tree = tu.tree_flatten(p_out)
-      t_leaves, t_tree = tu.tree_flatten(t_out)
-      if p_tree != t_tree:
-        raise TypeError("Custom JVP rule must produce primal and tangent outputs with equal "
-                        f"container (pytree) structures, but got {p_tree} and {t_tree} "
-                        "respectively.")
-      if out_tree.val is not None and out_tree.val != p_tree:
-        raise TypeError("Custom JVP rule must produce primal outputs with the same container "
-                        f"(pytree) structure as the primal function, but got {p_tree} and "
-                        f"{out_tree.val}.")
-      out_tree.val = p_tree
-      p_leaves = [_as_array(p) for p in p_leaves]
-      t_leaves = [_check_tangent_out(p, _as_array(t)) for p, t in zip(p_leaves, t_leaves)]
-      return p_leaves + t_leaves
-
+    flat_jvp = _flat_jvp_rule(rule, in_tree, out_tree, self.symbolic_zeros)
     outs = custom_jvp_call_p.bind(*leaves, fun=flat_fun, jvp=flat_jvp, num_consts=0,
                                   symbolic_zeros=self.symbolic_zeros, call_jaxpr=None,
                                   name=name)
     return tu.tree_unflatten(out_tree.val, outs)
+
+
+def _flat_jvp_rule(rule, in_tree, out_tree, symbolic_zeros):
+  """`rule(primals, tangents)` on pytrees as a function of flat (primals + tangents)."""
+
+  def flat_jvp(*xs):
+    n = len(xs) // 2
+    primals = tu.tree_unflatten(in_tree, xs[:n])
+    tangents = tu.tree_unflatten(in_tree, [
+        _zeros_like(t.aval) if type(t) is Zero and not symbolic_zeros else t for t in xs[n:]])
+    res = rule(primals, tangents)
+    if not (isinstance(res, (tuple, list)) and len(res) == 2):
+      raise TypeError("Custom JVP rule must produce a pair (list or tuple of length two) "
+                      f"representing primal and tangent outputs, but got {res}.")
+    p_out, t_out = res
+    p_leaves, p_tree = tu.tree_flatten(p_out)
+    t_leaves, t_tree = tu.tree_flatten(t_out)
+    if p_tree != t_tree:
+      raise TypeError("Custom JVP rule must produce primal and tangent outputs with equal "
+                      f"container (pytree) structures, but got {p_tree} and {t_tree} "
+                      "respectively.")
+    if out_tree.val is not None and out_tree.val != p_tree:
+      raise TypeError("Custom JVP rule must produce primal outputs with the same container "
+                      f"(pytree) structure as the primal function, but got {p_tree} and "
+                      f"{out_tree.val}.")
+    out_tree.val = p_tree
+    p_leaves = [_as_array(p) for p in p_leaves]
+    t_leaves = [_check_tangent_out(p, _as_array(t)) for p, t in zip(p_leaves, t_leaves)]
+    return p_leaves + t_leaves
+  return flat_jvp
 
 
 def _check_tangent_out(p, t):
@@ -296,12 +304,18 @@ def _check_tangent_out(p, t):
 # ----------------------------------------------------------------------------------------------
 # custom_vjp
 # ----------------------------------------------------------------------------------------------
-def _cvjp_fallback(*args, fun, fwd, bwd, num_consts, symbolic_zeros, call_jaxpr=None, name=""):
+def _cvjp_fallback(*args, fun, fwd, bwd, num_consts, symbolic_zeros, call_jaxpr=None, name="",
+                   jvp=None):
   return fun(*args)
 
 
 def _cvjp_jvp(primals, tangents, *, fun, fwd, bwd, num_consts, symbolic_zeros, call_jaxpr=None,
-              name=""):
+              name="", jvp=None):
+  if jvp is not None and not _under_linearize():
+    # A forward rule was given too (goes past JAX): forward mode uses it.
+    outs = jvp(*primals, *[ad.instantiate_zeros(t) for t in tangents])
+    n = len(outs) // 2
+    return outs[:n], outs[n:]
   outs, res = fwd(*primals)
   tangents = [ad.instantiate_zeros(t) for t in tangents]
   out_avals = [get_aval(o).to_tangent_aval() for o in outs]
@@ -312,7 +326,7 @@ def _cvjp_jvp(primals, tangents, *, fun, fwd, bwd, num_consts, symbolic_zeros, c
 
 
 def _cvjp_batch(vals, dims, *, fun, fwd, bwd, num_consts, symbolic_zeros, call_jaxpr=None,
-                name=""):
+                name="", jvp=None):
   size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
   dims = list(dims)
 
@@ -337,8 +351,11 @@ def _cvjp_batch(vals, dims, *, fun, fwd, bwd, num_consts, symbolic_zeros, call_j
                                lambda: [0] * len(dims), size, None, list(res) + list(cts))
     return [lax.reduce_sum(c, (0,)) if d is None else batching.moveaxis(c, 0, d)
             for c, d in zip(cts_b, dims)]
+  jvp_b = None if jvp is None else (
+      lambda *xs: _vmap_flat_front(jvp, dims + dims, size, xs))
   outs = custom_vjp_call_p.bind(*vals, fun=fun_b, fwd=fwd_b, bwd=bwd_b, num_consts=num_consts,
-                                symbolic_zeros=symbolic_zeros, call_jaxpr=None, name=name)
+                                symbolic_zeros=symbolic_zeros, call_jaxpr=None, name=name,
+                                jvp=jvp_b)
   return outs, [0] * len(outs)
 
 
@@ -356,6 +373,9 @@ def _cvjp_stage(trace, args, params):
       fwd=lambda *xs: fwd(*xs[n:]),
       bwd=lambda res, cts: [Zero(a) for a in const_avals] + list(bwd(res, cts)),
       call_jaxpr=ClosedJaxpr(open_jaxpr, []), num_consts=n)
+  jvp, k = params.get("jvp"), len(args)
+  if jvp is not None:
+    new["jvp"] = lambda *xs: jvp(*xs[n:n + k], *xs[2 * n + k:])
   return trace.default_process_primitive(custom_vjp_call_p, list(consts) + list(args), new)
 
 
@@ -373,6 +393,12 @@ custom_vjp_call_p.abstract_eval = lambda *avals, call_jaxpr=None, **_: list(call
 custom_vjp_call_p.stage_rule = _cvjp_stage
 custom_vjp_call_p.pp_params = _cvjp_pp
 custom_vjp_call_p.weak_type_rule = lambda args, params: False
+
+
+def _under_linearize() -> bool:
+  """Whether the JVP being taken is the forward half of reverse mode (linearize/vjp/grad)."""
+  trace = core.current_trace()
+  return isinstance(trace, pe.JaxprTrace) and not trace.stage_all
 
 
 def _custom_lin_fallback(*args, **params):
@@ -402,12 +428,22 @@ class custom_vjp:
     self.nondiff_argnums = tuple(nondiff_argnums)
     self.fwd: Callable | None = None
     self.bwd: Callable | None = None
+    self.jvp: Callable | None = None
     self.symbolic_zeros = False
 
   def __get__(self, obj, objtype=None):
     if obj is None:
       return self
     return functools.partial(self, obj)
+
+  def defjvp(self, jvp: Callable) -> Callable:
+    """Also give a forward-mode rule, `jvp(primals, tangents) -> (out, tangent_out)`.
+
+    Goes past JAX (its issues #3996, #16049): with it, jvp, jacfwd and hessian of a custom_vjp
+    function work; reverse mode still uses fwd/bwd.
+    """
+    self.jvp = jvp
+    return jvp
 
   def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
     """fwd(*args) -> (out, residuals); bwd(residuals, out_cotangent) -> input cotangents."""
@@ -427,8 +463,10 @@ class custom_vjp:
       fun = lambda *d: self.fun(*merge(d))
       fwd = lambda *d: self.fwd(*merge(d))
       bwd = lambda res, ct: self.bwd(*nondiff, res, ct)
+      jrule = None if self.jvp is None else (
+          lambda primals, tangents: self.jvp(*nondiff, primals, tangents))
     else:
-      dyn, fun, fwd, bwd = args, self.fun, self.fwd, self.bwd
+      dyn, fun, fwd, bwd, jrule = args, self.fun, self.fwd, self.bwd, self.jvp
     leaves, in_tree = tu.tree_flatten(dyn)
     leaves = [_check_leaf(l) for l in leaves]
     in_avals = [get_aval(l) for l in leaves]
@@ -488,14 +526,11 @@ class custom_vjp:
           flat.extend(ct_leaves)
       return [_zeros_like(a) if c is None else _ct_like(c, a) for c, a in zip(flat, in_avals)]
 
-    outs = _bind_vjp(name, leaves, flat_fun, flat_fwd, flat_bwd, self.symbolic_zeros)
+    flat_jvp = None if jrule is None else _flat_jvp_rule(jrule, in_tree, out_tree, False)
+    outs = custom_vjp_call_p.bind(*leaves, fun=flat_fun, fwd=flat_fwd, bwd=flat_bwd,
+                                  num_consts=0, symbolic_zeros=self.symbolic_zeros,
+                                  call_jaxpr=None, name=name, jvp=flat_jvp)
     return tu.tree_unflatten(out_tree.val, outs)
-
-
-def _bind_vjp(name, leaves, flat_fun, flat_fwd, flat_bwd, symbolic_zeros):
-  return custom_vjp_call_p.bind(*leaves, fun=flat_fun, fwd=flat_fwd, bwd=flat_bwd,
-                                num_consts=0, symbolic_zeros=symbolic_zeros, call_jaxpr=None,
-                                name=name)
 
 
 def _ct_like(ct, aval):

@@ -19,7 +19,7 @@ from numjax._src.interpreters import partial_eval as pe
 
 
 class Zero:
-  """A symbolic zero tangent or cotangent of the given aval."""
+  """A symbolic zero tangent or cotangent of the given aval (`SymbolicZero` to users)."""
   __slots__ = ("aval",)
 
   def __init__(self, aval: ShapedArray):
@@ -29,8 +29,14 @@ class Zero:
   def from_primal_value(x) -> "Zero":
     return Zero(get_aval(x).to_tangent_aval())
 
+  shape = property(lambda self: self.aval.shape)
+  dtype = property(lambda self: self.aval.dtype)
+
   def __repr__(self):
-    return f"Zero({self.aval.str_short()})"
+    return f"SymbolicZero({self.aval.str_short()})"
+
+
+Zero.__name__ = Zero.__qualname__ = "SymbolicZero"
 
 
 class UndefinedPrimal:
