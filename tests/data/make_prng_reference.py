@@ -96,6 +96,11 @@ def mode_reference(partitionable):
                                        key, shape, dt)))})
         ref["normal"].append({"seed": seed, "shape": list(shape), **with_x64(
             True, lambda: fbits(random.normal(key, shape, dt)))})
+    ref["uniform"].append({"seed": seed, "shape": [7], "minval": -3.7,
+                           "maxval": 5.1, **fbits(random.uniform(
+                               key, (7,), jnp.float16, -3.7, 5.1))})
+    ref["normal"].append({"seed": seed, "shape": [7],
+                          **fbits(random.normal(key, (7,), jnp.float16))})
     for lo, hi, dt in [(0, 10, jnp.int32), (-5, 17, jnp.int32),
                        (-2**31, 2**31 - 1, jnp.int32), (9, 2, jnp.int32),
                        (0, 256, jnp.uint8), (-100, 100, jnp.int8),
