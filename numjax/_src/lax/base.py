@@ -54,6 +54,9 @@ def never_weak(args, params) -> bool:
 # ----------------------------------------------------------------------------------------------
 def broadcast_shapes(name: str, *shapes: tuple) -> tuple:
   """lax's broadcasting: equal ranks with size-1 dims stretching, or rank-0 operands."""
+  first = shapes[0]
+  if all(s == first for s in shapes):
+    return first
   nonscalar = [s for s in shapes if s]
   if not nonscalar:
     return ()
@@ -86,6 +89,13 @@ def elementwise_aval(name: str, allowed: Callable | None, out_dtype: Callable | 
   """Shape/dtype rule for an n-ary elementwise op."""
 
   def rule(*avals, **params):
+    if len(avals) == 1:  # fast path: unary
+      a, = avals
+      if allowed is not None and not allowed(a.dtype):
+        raise TypeError(f"{name} does not accept dtype {a.dtype.name}. Accepted dtypes are "
+                        f"{allowed.__doc__ or 'restricted'}.")
+      return ShapedArray(a.shape, out_dtype(a.dtype) if out_dtype is not None else a.dtype,
+                         weak and a.weak_type)
     dtype = same_dtype(name, avals)
     if allowed is not None and not allowed(dtype):
       raise TypeError(f"{name} does not accept dtype {dtype.name}. Accepted dtypes are "

@@ -76,9 +76,13 @@ def _zeros(x) -> Array:
 # ----------------------------------------------------------------------------------------------
 # Elementwise
 # ----------------------------------------------------------------------------------------------
+def _is_value(x) -> bool:
+  return type(x) is Array or isinstance(x, Tracer)
+
+
 def _unary(prim):
   def f(x):
-    return prim.bind(asarray(x))
+    return prim.bind(x if _is_value(x) else asarray(x))
   f.__name__ = prim.name
   f.__doc__ = f"Elementwise {prim.name}: `lax.{prim.name}(x)`."
   return f
@@ -86,6 +90,8 @@ def _unary(prim):
 
 def _binary(prim):
   def f(x, y):
+    if _is_value(x) and _is_value(y):
+      return prim.bind(x, y)
     return prim.bind(*_args(x, y))
   f.__name__ = prim.name
   f.__doc__ = f"Elementwise {prim.name}: `lax.{prim.name}(x, y)`."
@@ -567,3 +573,22 @@ batching.moveaxis = _moveaxis
 batching.broadcast_batched = _broadcast_batched
 batching.index_in_dim = lambda x, i, axis: index_in_dim(x, i, axis, keepdims=False)
 batching.stack = _stack
+
+
+# ----------------------------------------------------------------------------------------------
+# Indexing (gather/scatter), cumulative reductions and sorting: lax/indexing.py, cumulative.py,
+# sorting.py
+# ----------------------------------------------------------------------------------------------
+from numjax._src.lax.indexing import (  # noqa: E402,F401
+    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, scatter,
+    scatter_add, scatter_max, scatter_min, scatter_mul, scatter_sub)
+from numjax._src.lax.cumulative import (  # noqa: E402,F401
+    cumlogsumexp, cummax, cummin, cumprod, cumsum)
+from numjax._src.lax.sorting import sort, sort_key_val, top_k  # noqa: E402,F401
+
+
+# ----------------------------------------------------------------------------------------------
+# Control flow
+# ----------------------------------------------------------------------------------------------
+from numjax._src.lax.control_flow import (cond, switch, while_loop, fori_loop, scan, map,  # noqa: E402,F401
+                                          custom_root, custom_linear_solve)

@@ -59,6 +59,8 @@ def binary(prim, x1, x2, inexact: bool = False):
     d2, w2 = v2.dtype, x2.weak_type
     v1, d1, w1 = x1, t1, True
   else:
+    if isinstance(x1, core.Tracer) or isinstance(x2, core.Tracer):
+      return _traced_binary(prim, x1, x2, inexact)
     return None
   if core._ctx.trace is not core.eval_trace:
     return None
@@ -82,9 +84,41 @@ def binary(prim, x1, x2, inexact: bool = False):
   return Array(out, out_weak)
 
 
+def _traced_binary(prim, x1, x2, inexact):
+  """Operands with matching dtypes/weak types and compatible ranks bind directly."""
+  a1 = x1.aval if isinstance(x1, core.Tracer) else (None if type(x1) in _PY else core.get_aval(x1))
+  a2 = x2.aval if isinstance(x2, core.Tracer) else (None if type(x2) in _PY else core.get_aval(x2))
+  if a1 is None and a2 is None:
+    return None
+  if a1 is not None and a2 is not None:
+    if a1.dtype != a2.dtype or a1.weak_type != a2.weak_type:
+      return None
+    if len(a1.shape) != len(a2.shape) and a1.shape and a2.shape:
+      return None
+    if inexact and a1.dtype.kind not in "fc":
+      return None
+    return prim.bind(x1, x2)
+  # One Python scalar: it takes the array's dtype when promotion leaves that unchanged.
+  aval, scalar, first = (a1, x2, False) if a1 is not None else (a2, x1, True)
+  t = type(scalar)
+  kind = aval.dtype.kind
+  if not ((t is float and kind in "fc") or (t is int and kind in "ifc")):
+    return None
+  if inexact and kind not in "fc":
+    return None
+  s = Array(aval.dtype.type(scalar), aval.weak_type)
+  return prim.bind(s, x2) if first else prim.bind(x1, s)
+
+
 def unary(prim, x):
   """prim(x) for an eager inexact Array, or None."""
-  if type(x) is not Array or core._ctx.trace is not core.eval_trace:
+  if type(x) is not Array:
+    if isinstance(x, core.Tracer):
+      aval = x.aval
+      if aval.dtype.kind in "fc":
+        return prim.bind(x)
+    return None
+  if core._ctx.trace is not core.eval_trace:
     return None
   v = x._value
   if v.dtype.kind not in "fc":
