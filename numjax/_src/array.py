@@ -12,12 +12,13 @@ from numjax._src import dtypes
 
 class Array:
   """A concrete numjax array: `Array([0., 1., 2.], dtype=float32)`."""
-  __slots__ = ("_value", "weak_type", "__weakref__")
+  __slots__ = ("_value", "weak_type", "_aval", "__weakref__")
   __array_priority__ = 100
 
   def __init__(self, value, weak_type: bool = False):
     self._value = value        # np.ndarray or NumPy scalar, already in its canonical dtype
     self.weak_type = weak_type
+    self._aval = None          # cached ShapedArray (Arrays are immutable)
 
   # --- metadata -------------------------------------------------------------------------
   @property
@@ -46,8 +47,11 @@ class Array:
 
   @property
   def aval(self):
-    from numjax._src.core import ShapedArray
-    return ShapedArray(self._value.shape, self._value.dtype, self.weak_type)
+    aval = self._aval
+    if aval is None:
+      from numjax._src.core import ShapedArray
+      aval = self._aval = ShapedArray(self._value.shape, self._value.dtype, self.weak_type)
+    return aval
 
   # --- conversion -----------------------------------------------------------------------
   def __array__(self, dtype=None, copy=None):

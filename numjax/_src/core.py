@@ -71,8 +71,11 @@ def get_aval(x: Any) -> ShapedArray:
   """The abstract value of an Array, tracer, NumPy value or Python scalar."""
   t = type(x)
   if t is Array:
-    v = x._value
-    return ShapedArray(v.shape, v.dtype, x.weak_type)
+    aval = x._aval
+    if aval is None:
+      v = x._value
+      aval = x._aval = ShapedArray(v.shape, v.dtype, x.weak_type)
+    return aval
   if isinstance(x, Tracer):
     return x.aval
   if t is np.ndarray or isinstance(x, np.generic):
