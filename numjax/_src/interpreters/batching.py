@@ -39,6 +39,7 @@ class BatchTracer(Tracer):
 
 
 class AxisData:
+  """The name and size of the axis a BatchTrace maps over (for collectives like psum)."""
   __slots__ = ("name", "size")
 
   def __init__(self, name, size):
@@ -68,16 +69,17 @@ class BatchTrace(Trace):
       v, d = self.to_batch_info(a)
       vals.append(v)
       dims.append(d)
-    if all(d is None for d in dims):
-      return prim.bind_with_trace(self.parent, vals, params)
     rule = prim.batch
+    axis_aware = getattr(rule, "needs_axis_data", False)
+    if not axis_aware and all(d is None for d in dims):
+      return prim.bind_with_trace(self.parent, vals, params)
     with set_current_trace(self.parent):
       if rule is None:
         if prim.fallback is not None:
           with set_current_trace(self):
             return prim.fallback(*args, **params)
         out, out_dim = _loop_fallback(prim, vals, dims, self.axis_data.size, params)
-      elif getattr(rule, "needs_axis_data", False):
+      elif axis_aware:
         out, out_dim = rule(vals, dims, axis_data=self.axis_data, **params)
       else:
         out, out_dim = rule(vals, dims, **params)

@@ -592,3 +592,7 @@ from numjax._src.lax.sorting import sort, sort_key_val, top_k  # noqa: E402,F401
 # ----------------------------------------------------------------------------------------------
 from numjax._src.lax.control_flow import (cond, switch, while_loop, fori_loop, scan, map,  # noqa: E402,F401
                                           custom_root, custom_linear_solve)
+
+
+from numjax._src.lax.parallel import (  # noqa: E402,F401
+    all_gather, axis_index, axis_size, pmax, pmean, pmin, psum)
