@@ -68,3 +68,16 @@ def test_policies_control_what_is_saved():
   # products recomputed inside the differentiated remat.
   assert text_none.count("dot_general") == 2 + 2 + 3
   assert text_dots.count("dot_general") == 2 + 3
+
+
+def test_control_flow_inside_checkpoint():
+  from numjax import lax
+
+  def f(x):
+    return lax.fori_loop(0, 3, lambda i, c: jnp.sin(c) * x, x)
+  g = jax.checkpoint(f)
+  np.testing.assert_allclose(float(jax.grad(g)(0.5)), float(jax.grad(f)(0.5)), rtol=1e-6)
+  np.testing.assert_allclose(float(jax.grad(jax.grad(g))(0.5)), float(jax.grad(jax.grad(f))(0.5)),
+                             rtol=1e-5)
+  np.testing.assert_allclose(float(jax.jvp(g, (0.5,), (1.,))[1]), float(jax.grad(f)(0.5)),
+                             rtol=1e-6)

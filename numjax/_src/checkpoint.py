@@ -106,8 +106,14 @@ def _remat_jvp(primals, tangents, *, jaxpr, prevent_cse, differentiated, policy)
       used.update(v for v in eqn.invars if type(v) is Var)
   keep.reverse()
   saved_used = [v for eqn in j.eqns for v in eqn.outvars if v in saveable and v in used]
-  # Evaluate now only the primal equations the primal outputs and saved values need.
-  need = {v for v in j.outvars[:n_out] if type(v) is Var} | set(saved_used)
+  # Run now the primal-only equations the primal outputs and saved values need. If a primal
+  # output comes out of an equation mixing primal and tangent work (a scan, say), the primal
+  # outputs are computed from the original jaxpr instead.
+  produced_by_lin = {v for eqn, lin in zip(j.eqns, is_lin) if lin for v in eqn.outvars}
+  from_jvp = not any(type(v) is Var and v in produced_by_lin for v in j.outvars[:n_out])
+  need = set(saved_used)
+  if from_jvp:
+    need |= {v for v in j.outvars[:n_out] if type(v) is Var}
   run = []
   for eqn, lin in zip(reversed(j.eqns), reversed(is_lin)):
     if not lin and any(v in need for v in eqn.outvars):
@@ -120,7 +126,7 @@ def _remat_jvp(primals, tangents, *, jaxpr, prevent_cse, differentiated, policy)
   for eqn in run:
     outs = eqn.primitive.bind(*[read(v) for v in eqn.invars], **eqn.params)
     env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
-  primal_outs = [read(v) for v in j.outvars[:n_out]]
+  primal_outs = [read(v) for v in j.outvars[:n_out]] if from_jvp else _run(jaxpr, *primals)
   lin = Jaxpr(j.constvars, j.invars[:n_in] + saved_used + j.invars[n_in:], j.outvars[n_out:],
               keep)
   lin_closed = ClosedJaxpr(lin, jvp.consts)
@@ -152,9 +158,20 @@ def _remat_lin_transpose(cts, *args, jaxpr, num_res):
 
   def backward(*xs):
     r, c = xs[:num_res], xs[num_res:]
-    out = ad.backward_pass(jaxpr.jaxpr, jaxpr.consts,
-                           list(r) + [UndefinedPrimal(a) for a in lin_avals], list(c))
-    return [ad.instantiate_zeros(o) if type(o) is Zero else o for o in out[num_res:]]
+    # Linearize the tangent function at the residuals first (recomputing the primal values;
+    # equations mixing primal and tangent work are split by partial evaluation), then
+    # transpose the linear jaxpr.
+    pe_trace = pe.JaxprTrace(core.current_trace(), stage_all=False)
+    t_args = [pe_trace.new_arg(a) for a in lin_avals]
+    try:
+      with set_current_trace(pe_trace):
+        outs = _run(jaxpr, *r, *t_args)
+      lin_jaxpr, lin_consts = pe_trace.to_jaxpr(outs)
+    finally:
+      pe_trace.dead = True
+    out = ad.backward_pass(lin_jaxpr, lin_consts, [UndefinedPrimal(a) for a in lin_avals],
+                           list(c))
+    return [ad.instantiate_zeros(o) if type(o) is Zero else o for o in out]
   in_avals = [get_aval(x) for x in res] + [get_aval(c) for c in cts]
   bwd_jaxpr, consts, _ = pe.trace_to_jaxpr(backward, in_avals)
   n_consts = len(consts)

@@ -60,8 +60,7 @@ class ShapedArray:
 
   def __repr__(self):
     weak = ", weak_type=True" if self.weak_type else ""
-    return f"ShapedArray({dtypes.short_name(self.dtype)}{list(self.shape)}{weak})".replace(
-        "[", "[", 1)
+    return f"ShapedArray({self}{weak})"
 
   def __str__(self):
     return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"

@@ -3,7 +3,10 @@
 `JaxprTrace(parent, stage_all=True)` records every primitive applied to its tracers. With
 `stage_all=False` it is the partial evaluator of linearize: a primitive none of whose inputs
 is one of its tracers ("unknown") is bound on the parent trace right away (so primal values
-stay concrete), and only the computation that depends on the unknowns is recorded.
+stay concrete), and only the computation that depends on the unknowns is recorded. A primitive
+with both known and unknown inputs is recorded whole, unless it has a
+`partial_eval_rule(trace, args, params)`: then that rule decides (control-flow primitives bind
+the known part of their body on `trace.parent` now and record only the unknown part).
 Values from outside the trace become constants of the jaxpr: scalars inline as literals,
 anything else (arrays, tracers of outer traces) as constvars.
 """
@@ -92,6 +95,9 @@ class JaxprTrace(Trace):
           break
       else:  # every input known: compute it now, on the parent
         return prim.bind_with_trace(self.parent, args, params)
+      rule = getattr(prim, "partial_eval_rule", None)
+      if rule is not None:  # e.g. control flow: split into a known and an unknown part
+        return rule(self, args, params)
     if prim.stage_rule is not None:
       return prim.stage_rule(self, args, params)
     return self.default_process_primitive(prim, args, params)

@@ -590,8 +590,8 @@ from numjax._src.lax.sorting import sort, sort_key_val, top_k  # noqa: E402,F401
 # ----------------------------------------------------------------------------------------------
 # Control flow
 # ----------------------------------------------------------------------------------------------
-from numjax._src.lax.control_flow import (cond, switch, while_loop, fori_loop, scan, map,  # noqa: E402,F401
-                                          custom_root, custom_linear_solve)
+from numjax._src.lax.control_flow import (  # noqa: E402,F401
+    cond, custom_linear_solve, custom_root, fori_loop, map, scan, switch, while_loop)
 
 
 from numjax._src.lax.parallel import (  # noqa: E402,F401
