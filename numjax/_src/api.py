@@ -233,12 +233,14 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
     for leaf in tu.tree_leaves(dyn):
       _check_input_dtype_grad(holomorphic, allow_int, leaf)
     f = _partial_fun(fun, args, kwargs, nums)
-    if has_aux:
-      ans, pullback, aux = vjp(f, *dyn, has_aux=True)
-    else:
-      ans, pullback = vjp(f, *dyn)
+    with core.transformation_context("under grad"):
+      if has_aux:
+        ans, pullback, aux = vjp(f, *dyn, has_aux=True)
+      else:
+        ans, pullback = vjp(f, *dyn)
     _check_scalar_output(ans, holomorphic)
-    g = pullback(lax.full_like(ans, 1))
+    with core.transformation_context("under grad"):
+      g = pullback(lax.full_like(ans, 1))
     g = g[0] if isinstance(argnums, int) else tuple(g)
     return ((ans, aux), g) if has_aux else (ans, g)
   return value_and_grad_f

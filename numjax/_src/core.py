@@ -378,21 +378,47 @@ _update_check_flag()
 
 
 def check_nans(prim: Primitive, outs) -> None:
+  """Raise FloatingPointError naming the primitive, the transformation and the user's line."""
   for o in outs:
     o = np.asarray(o)
     if o.dtype.kind not in "fc":
       continue
-    if config.debug_nans and np.isnan(o).any():
-      raise FloatingPointError(f"invalid value (nan) encountered in {prim.name}"
-                               f"{_where_suffix()}")
-    if config.debug_infs and np.isinf(o).any():
-      raise FloatingPointError(f"invalid value (inf) encountered in {prim.name}"
-                               f"{_where_suffix()}")
+    kind = ("nan" if config.debug_nans and np.isnan(o).any() else
+            "inf" if config.debug_infs and np.isinf(o).any() else None)
+    if kind:
+      raise FloatingPointError(f"invalid value ({kind}) encountered in {prim.name}"
+                               f"{_where_suffix()}{_user_frame()}")
 
 
 def _where_suffix() -> str:
   where = _ctx.where
-  return f", under {' of '.join(reversed(where))}" if where else ""
+  return f", {' '.join(reversed(where))}" if where else ""
+
+
+class transformation_context:
+  """Records (only while NaN/Inf checking is on) which transformation is running."""
+  __slots__ = ("label", "prev")
+
+  def __init__(self, label: str):
+    self.label = label
+
+  def __enter__(self):
+    self.prev = _ctx.where
+    if _check_floats:
+      _ctx.where = self.prev + (self.label,)
+
+  def __exit__(self, *exc):
+    _ctx.where = self.prev
+
+
+def _user_frame() -> str:
+  import os
+  import traceback
+  pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  for frame in reversed(traceback.extract_stack()[:-2]):
+    if not os.path.abspath(frame.filename).startswith(pkg) and "<numjax-jit" not in frame.filename:
+      return f" (at {frame.filename}:{frame.lineno}: {frame.line})"
+  return ""
 
 
 # ----------------------------------------------------------------------------------------------

@@ -271,7 +271,11 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
           f"Transpose rule (for reverse-mode differentiation) for '{prim.name}' not "
           "implemented: the tangent computation is not linear in the input tangents, or the "
           "primitive has no transpose rule.")
-    cts_in = prim.transpose(cts, *invals, **eqn.params)
+    if core._check_floats:
+      with core.transformation_context(f"in the transpose of {prim.name},"):
+        cts_in = prim.transpose(cts, *invals, **eqn.params)
+    else:
+      cts_in = prim.transpose(cts, *invals, **eqn.params)
     for v, ct in zip(eqn.invars, cts_in):
       write_ct(v, ct)
 
