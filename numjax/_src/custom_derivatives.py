@@ -187,6 +187,18 @@ custom_jvp_call_p.pp_params = _cjvp_pp
 # Partial evaluation (linearize) only builds linear functions, which need no custom rule:
 # inline `fun`, as JAX does, so a custom_jvp function applied to tangents can be transposed.
 custom_jvp_call_p.partial_eval_rule = lambda trace, args, params: params["fun"](*args)
+
+
+def _cjvp_transpose(cts, *args, fun, jvp, num_consts, symbolic_zeros, call_jaxpr=None,
+                    name=""):
+  # A linear custom_jvp function (e.g. under linear_transpose): transpose its primal jaxpr.
+  if call_jaxpr is None:
+    raise NotImplementedError(f"cannot transpose the custom_jvp function {name} before it "
+                              "is staged")
+  return ad.backward_pass(call_jaxpr.jaxpr, call_jaxpr.consts, args, cts)
+
+
+custom_jvp_call_p.transpose = _cjvp_transpose
 custom_jvp_call_p.weak_type_rule = lambda args, params: False
 
 
