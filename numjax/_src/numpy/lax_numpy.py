@@ -303,7 +303,13 @@ cbrt = _one_inexact(ew.cbrt_p, "cbrt")
 asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
 negative = _one_numeric(ew.neg_p, "negative")
 sign = _one_numeric(ew.sign_p, "sign")
-conjugate = _one_numeric(ew.conj_p, "conjugate")
+def conjugate(x, /):
+  """Complex conjugate; real and integer inputs come back unchanged (lax.conj would make them
+  complex)."""
+  x, = promote_args("conjugate", x)
+  return ew.conj_p.bind(x) if dtype_of(x).kind == "c" else x
+
+
 conj = conjugate
 
 add = _two(ew.add_p, "add")
@@ -626,19 +632,9 @@ def _broadcast_all(*args):
 
 
 def nonzero(a, *, size=None, fill_value=None):
-  a = asarray(a)
-  c = core.concrete_value(a)
-  if c is None and size is None:
-    raise core.ConcretizationTypeError(
-        a, "The size argument of jnp.nonzero must be statically specified to use jnp.nonzero "
-        "within JAX transformations.")
-  if c is None:
-    raise NotImplementedError("jnp.nonzero with size= of a traced array")
-  idx = np.nonzero(np.asarray(c))
-  if size is not None:
-    fill = 0 if fill_value is None else fill_value
-    idx = tuple(np.concatenate([i[:size], np.full(builtins.max(0, size - len(i)), fill)]) for i in idx)
-  return tuple(Array(np.asarray(i, dtypes.default_int())) for i in idx)
+  """Indices of the nonzero elements (see numjax/_src/numpy/advanced_indexing.py)."""
+  from numjax._src.numpy.advanced_indexing import nonzero as _nonzero
+  return _nonzero(a, size=size, fill_value=fill_value)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -1201,6 +1197,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
   a = moveaxis(a, (canonicalize_axis(axis1, nd), canonicalize_axis(axis2, nd)), (-2, -1))
   n, m = shape_of(a)[-2:]
   mask = eye(n, m, k=offset, dtype=dtype_of(a) if dtype_of(a) != np.bool_ else np.int32)
+  mask = lax.broadcast_to_shape(mask, shape_of(a))  # lax.mul needs equal ranks (batches)
   summed = sum(lax.mul(a, mask) if dtype_of(a) != np.bool_ else lax.mul(
       lax.convert_element_type(a, np.int32), mask), axis=-2 if offset >= 0 else -1)
   length = builtins.max(0, builtins.min(n + builtins.min(offset, 0), m - builtins.max(offset, 0)))
