@@ -209,6 +209,9 @@ class EvalTrace(Trace):
         raise _escaped_tracer_error(a, prim)
       else:
         vals.append(a)
+    sig = (prim, *[getattr(v, "dtype", None) for v in vals])
+    if sig not in _validated:
+      _validate(prim, args, params, sig)
     out = prim.impl(*vals, **params)
     weak = prim.weak_type_rule(args, params)
     if prim.multiple_results:
@@ -221,6 +224,18 @@ class EvalTrace(Trace):
     if _check_floats:
       check_nans(prim, [out])
     return Array(out, weak)
+
+
+# Eager evaluation runs the shape/dtype rule once per (primitive, operand dtypes), so misuse such
+# as lax.sin on integers raises JAX's TypeError instead of computing in another dtype.
+_validated: set = set()
+
+
+def _validate(prim, args, params, sig) -> None:
+  if prim.abstract_eval is not None:
+    prim.abstract_eval(*[get_aval(a) for a in args], **params)
+  if len(_validated) < 100_000:
+    _validated.add(sig)
 
 
 def _escaped_tracer_error(tracer, prim) -> UnexpectedTracerError:
