@@ -36,8 +36,8 @@ def _bool_out(dtype):
 
 
 def _cmp(name, impl, allowed=any_dtype):
-  p = primitive(name, impl, elementwise_aval(name, allowed, _bool_out, weak=False),
-                weak_type_rule=never_weak)
+  # Weakly typed when all operands are, as in JAX (`lax.eq(1., 2.)` is a weak bool).
+  p = primitive(name, impl, elementwise_aval(name, allowed, _bool_out))
   def_zero_jvp(p)
   batch_elementwise(p)
   return p
@@ -64,7 +64,7 @@ defjvp(add_p, lambda g, x, y: g, lambda g, x, y: g)
 add_p.transpose = _add_transpose
 
 # add_any: the sum of two tangents/cotangents (JAX's add_jaxvals).
-add_any_p = binop("add_any", np.add, any_dtype)
+add_any_p = binop("add_any", np.add)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
 ad.add_jaxvals = lambda x, y: add_any_p.bind(x, y)
 
@@ -87,9 +87,13 @@ mul_p.transpose = _mul_transpose
 
 def _div_impl(x, y):
   if x.dtype.kind in "iu":
-    q = np.trunc(np.true_divide(x, y))  # lax.div rounds toward zero for integers
-    with np.errstate(invalid="ignore"):
-      return np.where(y == 0, -1, q).astype(x.dtype) if np.ndim(q) else x.dtype.type(q)
+    # Exact integer division rounding toward zero (a float quotient is inexact past 2**53).
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+      safe = np.where(y == 0, 1, y)
+      q = np.floor_divide(x, safe)
+      q = q + ((q * safe != x) & ((x < 0) != (safe < 0)))
+      out = np.where(y == 0, -1, q).astype(x.dtype)  # x / 0 is -1, as XLA computes it
+    return out if out.ndim else out[()]
   return np.true_divide(x, y)
 div_p = binop("div", _div_impl)
 defjvp(div_p, lambda g, x, y: L.div(g, y),
@@ -100,7 +104,12 @@ def _div_transpose(ct, x, y):
   return [unbroadcast(x.aval, L.div(ct, y)), None]
 div_p.transpose = _div_transpose
 
-rem_p = binop("rem", lambda x, y: np.fmod(x, y))
+def _rem_impl(x, y):
+  if x.dtype.kind in "iu":  # x rem 0 is x, as XLA computes it
+    with np.errstate(divide="ignore", invalid="ignore"):
+      return np.where(y == 0, x, np.fmod(x, np.where(y == 0, 1, y))).astype(x.dtype)
+  return np.fmod(x, y)
+rem_p = binop("rem", _rem_impl, real_numeric)
 defjvp(rem_p, lambda g, x, y: g,
        lambda g, x, y: L.mul(L.neg(g), L.mul(L.sign(L.div(x, y)), L.floor(L.abs(L.div(x, y))))))
 
@@ -110,8 +119,8 @@ deflinear(neg_p, lambda ct, x: [L.neg(ct)])
 sign_p = unop("sign", np.sign, numeric)
 def_zero_jvp(sign_p)
 
-max_p = binop("max", np.maximum, real_numeric)
-min_p = binop("min", np.minimum, real_numeric)
+max_p = binop("max", np.maximum, any_dtype)
+min_p = binop("min", np.minimum, any_dtype)
 
 
 def _minmax_jvp(cmp):
@@ -129,10 +138,13 @@ def _pow_impl(x, y):
     return np.power(x, y)
 pow_p = binop("pow", _pow_impl, float_or_complex)
 def _pow_jvp_x(g, x, y):
-  # y * x**(y-1), with 0**0 terms handled as JAX does.
+  # y * x**(y-1); JAX special-cases y == 0 only for integer exponents, which lax.pow here
+  # does not take, so d/dx x**0. at 0 is nan, as in JAX.
   return L.mul(g, L.mul(y, L.pow(x, L.sub(y, L._ones(y)))))
 def _pow_jvp_y(g, ans, x, y):
-  return L.mul(g, L.select(L.eq(x, L._zeros(x)), L._zeros(ans), L.mul(L.log(x), ans)))
+  # log(x) * x**y, with log(1) standing in for log(0) (JAX's _replace_zero).
+  safe_x = L.select(L.eq(x, L._zeros(x)), L.full_like(x, 1), x)
+  return L.mul(g, L.mul(L.log(safe_x), ans))
 defjvp2(pow_p, lambda g, ans, x, y: _pow_jvp_x(g, x, y), _pow_jvp_y)
 
 
@@ -179,7 +191,8 @@ defjvp2(expm1_p, lambda g, ans, x: L.mul(g, L.add(ans, L._ones(ans))))
 tanh_p = unop("tanh", _safe(np.tanh))
 defjvp2(tanh_p, lambda g, ans, x: L.mul(L.add(g, L.mul(g, ans)), L.sub(L._ones(x), ans)))
 
-logistic_p = unop("logistic", _safe(lambda x: _np_fn(sps.expit)(x)))
+logistic_p = unop("logistic", _safe(lambda x: (1 / (1 + np.exp(-x))).astype(x.dtype)
+                                     if x.dtype.kind == "c" else _np_fn(sps.expit)(x)))
 defjvp2(logistic_p, lambda g, ans, x: L.mul(g, L.mul(ans, L.sub(L._ones(ans), ans))))
 
 sin_p = unop("sin", _safe(np.sin))
@@ -257,10 +270,12 @@ defjvp(digamma_p, lambda g, x: L.mul(g, L.polygamma(L._ones(x), x)))
 polygamma_p = binop("polygamma", _safe(lambda n, x: sps.polygamma(n, x).astype(x.dtype)), floating)
 defjvp(polygamma_p, None, lambda g, n, x: L.mul(g, L.polygamma(L.add(n, L._ones(n)), x)))
 
-abs_p = unop("abs", np.abs, numeric, out_dtype=dtypes.real_dtype)
+_signed = lambda d: d.kind in "fci"  # noqa: E731
+_signed.__doc__ = "subtypes of signed integer, floating or complex"
+abs_p = unop("abs", np.abs, _signed, out_dtype=dtypes.real_dtype)
 def _abs_jvp(g, ans, x):
   if dtypes.is_complex(core.get_aval(x).dtype):
-    safe = L.select(L.eq(ans, L._zeros(ans)), L._ones(ans), ans)
+    safe = L.select(L.eq(ans, L._zeros(ans)), L.full_like(ans, 1), ans)
     return L.real(L.mul(L.div(L.conj(x), L.complex(safe, L._zeros(safe))), g))
   return L.mul(L.sign(x), g)
 defjvp2(abs_p, _abs_jvp)
@@ -272,15 +287,15 @@ def_zero_jvp(ceil_p)
 
 
 def _round_impl(x, *, rounding_method=0):
-  if int(rounding_method) == 0:  # away from zero
-    return (np.sign(x) * np.floor(np.abs(x) + x.dtype.type(0.5))).astype(x.dtype)
+  if int(rounding_method) == 0:  # away from zero; x - trunc(x) is exact, x + 0.5 is not
+    t = np.trunc(x)
+    return np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t).astype(x.dtype)
   return np.round(x)
 round_p = primitive("round", _round_impl, elementwise_aval("round", floating))
 batch_elementwise(round_p)
 def_zero_jvp(round_p)
 
-is_finite_p = unop("is_finite", np.isfinite, floating, out_dtype=_bool_out)
-is_finite_p.weak_type_rule = never_weak
+is_finite_p = unop("is_finite", np.isfinite, floating, out_dtype=_bool_out)  # weak as in JAX
 def_zero_jvp(is_finite_p)
 
 nextafter_p = binop("nextafter", np.nextafter, floating)
@@ -294,8 +309,11 @@ deflinear(real_p, lambda ct, x: [L.complex(ct, L._strong_zero(ct))])
 imag_p = unop("imag", np.imag, lambda d: d.kind == "c", out_dtype=dtypes.real_dtype)
 deflinear(imag_p, lambda ct, x: [L.complex(L._strong_zero(ct), L.neg(ct))])
 
-conj_p = unop("conj", np.conj, float_or_complex)
-deflinear(conj_p, lambda ct, x: [L.conj(ct)])
+def _to_complex(dtype):
+  return dtype if dtype.kind == "c" else dtypes.complex_dtype_for(dtype)
+conj_p = unop("conj", lambda x: np.conj(x).astype(_to_complex(x.dtype)), float_or_complex,
+              out_dtype=_to_complex)  # real x: complex result, as in JAX
+deflinear(conj_p, lambda ct, x: [L.conj(ct) if dtypes.is_complex(x.aval.dtype) else L.real(ct)])
 
 complex_p = binop("complex", lambda x, y: (x + 1j * y).astype(dtypes.complex_dtype_for(x.dtype)),
                   floating, out_dtype=dtypes.complex_dtype_for)
@@ -305,10 +323,12 @@ deflinear(complex_p, lambda ct, x, y: [L.real(ct), L.imag(L.neg(ct))])
 # --- comparisons and logic ----------------------------------------------------------------------
 eq_p = _cmp("eq", np.equal)
 ne_p = _cmp("ne", np.not_equal)
-lt_p = _cmp("lt", np.less, real_numeric)
-le_p = _cmp("le", np.less_equal, real_numeric)
-gt_p = _cmp("gt", np.greater, real_numeric)
-ge_p = _cmp("ge", np.greater_equal, real_numeric)
+_ordered = lambda d: d.kind in "iufb"  # noqa: E731
+_ordered.__doc__ = "subtypes of integer, floating or bool"
+lt_p = _cmp("lt", np.less, _ordered)
+le_p = _cmp("le", np.less_equal, _ordered)
+gt_p = _cmp("gt", np.greater, _ordered)
+ge_p = _cmp("ge", np.greater_equal, _ordered)
 
 and_p = binop("and", np.bitwise_and, int_or_bool)
 def_zero_jvp(and_p)
@@ -340,8 +360,10 @@ def_zero_jvp(shift_right_logical_p)
 shift_right_arithmetic_p = binop("shift_right_arithmetic",
                                  lambda x, y: np.right_shift(x, y.astype(x.dtype)), integral)
 def_zero_jvp(shift_right_arithmetic_p)
-population_count_p = unop("population_count", np.bitwise_count if hasattr(np, "bitwise_count")
-                          else None, integral)
+def _population_count(x):  # count the bits of the two's complement, not of |x|
+  u = x.view(np.dtype(f"u{x.dtype.itemsize}")) if x.dtype.kind == "i" else x
+  return np.bitwise_count(u).astype(x.dtype)
+population_count_p = unop("population_count", _population_count, integral)
 def_zero_jvp(population_count_p)
 
 
@@ -434,16 +456,32 @@ def _clamp_aval(lo, x, hi):
   if len(same_dtype_check) > 1:
     raise TypeError(f"lax.clamp requires arguments to have the same dtypes, got "
                     f"{lo.dtype.name}, {x.dtype.name}, {hi.dtype.name}.")
-  return ShapedArray(x.shape, x.dtype, x.weak_type)
+  return ShapedArray(x.shape, x.dtype, lo.weak_type and x.weak_type and hi.weak_type)
 
 
-clamp_p = primitive("clamp", lambda lo, x, hi: np.clip(x, lo, hi), _clamp_aval,
-                    weak_type_rule=lambda args, params: getattr(args[1], "weak_type", False))
+clamp_p = primitive("clamp", lambda lo, x, hi: np.clip(x, lo, hi), _clamp_aval)
+def _clamp_pick(pred, g, x):
+  """g (broadcast to x's shape: bounds may be scalars) where pred, else 0."""
+  g = L.broadcast_to_shape(g, core.get_aval(x).shape)
+  return L.select(pred, g, L.full_like(g, 0))
 defjvp(clamp_p,
-       lambda g, lo, x, hi: L.select(L.bitwise_and(L.gt(lo, x), L.lt(lo, hi)), g, L._zeros(g)),
-       lambda g, lo, x, hi: L.select(L.bitwise_and(L.gt(x, lo), L.lt(x, hi)), g, L._zeros(g)),
-       lambda g, lo, x, hi: L.select(L.lt(hi, x), g, L._zeros(g)))
-batch_elementwise(clamp_p)
+       lambda g, lo, x, hi: _clamp_pick(L.bitwise_and(L.gt(lo, x), L.lt(lo, hi)), g, x),
+       lambda g, lo, x, hi: _clamp_pick(L.bitwise_and(L.gt(x, lo), L.lt(x, hi)), g, x),
+       lambda g, lo, x, hi: _clamp_pick(L.lt(hi, x), g, x))
+
+
+def _clamp_batch(vals, dims):
+  # Bounds stay scalars only when unbatched scalars; otherwise they take x's batched shape.
+  from numjax._src.interpreters import batching
+  size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+  x = batching.matchaxis(vals[1], dims[1], 0, size)
+  shape = core.get_aval(x).shape
+  lo, hi = [v if d is None and not core.get_aval(v).shape else
+            L.broadcast_in_dim(batching.matchaxis(v, d, 0, size), shape,
+                               tuple(range(core.get_aval(v).ndim + (d is None))))
+            for v, d in ((vals[0], dims[0]), (vals[2], dims[2]))]
+  return clamp_p.bind(lo, x, hi), 0
+clamp_p.batch = _clamp_batch
 
 
 # --- dtype conversion -----------------------------------------------------------------------------
@@ -454,8 +492,11 @@ def _convert_impl(x, *, new_dtype, weak_type=False, sharding=None):
     x = np.real(x)
   with np.errstate(invalid="ignore", over="ignore"):
     if new_dtype.kind in "iu" and x.dtype.kind == "f":
+      # Saturate (NaN -> 0); compare in x's dtype, where info.max may round up.
       info = np.iinfo(new_dtype)
-      x = np.clip(np.nan_to_num(x, nan=0), info.min, info.max)
+      big, small = x >= np.asarray(info.max, x.dtype), x <= info.min
+      v = np.where(big | small | np.isnan(x), 0, x).astype(new_dtype)
+      x = np.where(big, info.max, np.where(small, info.min, v)).astype(new_dtype)
     if new_dtype == np.bool_:
       return np.not_equal(x, 0)
     return np.asarray(x).astype(new_dtype)[()] if np.ndim(x) == 0 else x.astype(new_dtype)

@@ -371,15 +371,45 @@ def _index_arg(i):
   return i
 
 
-def dynamic_slice(x, start_indices, slice_sizes):
+def _dynamic_indices(x, start_indices, allow_negative_indices=True) -> list:
+  """Start indices as integer arrays; negative ones count from the end (as in JAX), before
+  the primitive clamps them into range."""
+  shape = get_aval(x).shape
+  if len(start_indices) != len(shape):
+    raise ValueError(f"Length of slice indices must match number of operand dimensions "
+                     f"({len(start_indices)} vs {shape})")
+  if isinstance(allow_negative_indices, bool):
+    allow_negative_indices = [allow_negative_indices] * len(shape)
+  out = []
+  for i, d, neg in zip(start_indices, shape, allow_negative_indices):
+    if isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+      # Static: wrap now, into a strongly typed index (JAX converts it the same way).
+      dt = np.asarray(i).dtype if isinstance(i, np.integer) else dtypes.default_int()
+      out.append(Array(np.array(i + d if neg and i < 0 else i, dt)[()], False))
+      continue
+    i = _index_arg(i)
+    if not neg or get_aval(i).dtype.kind == "u":
+      out.append(i)
+    elif type(i) is Array:  # known now: wrap without staging anything
+      out.append(Array(np.asarray(i._value + d, i.dtype)[()], i.weak_type)
+                 if i._value < 0 else i)
+    else:
+      out.append(select(lt(i, 0), add(i, d), i))
+  return out
+
+
+def dynamic_slice(x, start_indices, slice_sizes, *, allow_negative_indices=True):
+  """The slice of `slice_sizes` at `start_indices` (clamped into range)."""
   x = asarray(x)
-  return _st.dynamic_slice_p.bind(x, *[_index_arg(i) for i in start_indices],
+  return _st.dynamic_slice_p.bind(x, *_dynamic_indices(x, start_indices, allow_negative_indices),
                                   slice_sizes=tuple(int(s) for s in slice_sizes))
 
 
-def dynamic_update_slice(x, update, start_indices):
+def dynamic_update_slice(x, update, start_indices, *, allow_negative_indices=True):
+  """x with `update` written at `start_indices` (clamped into range)."""
   x, update = _args(x, update)
-  return _st.dynamic_update_slice_p.bind(x, update, *[_index_arg(i) for i in start_indices])
+  return _st.dynamic_update_slice_p.bind(
+      x, update, *_dynamic_indices(x, start_indices, allow_negative_indices))
 
 
 def dynamic_slice_in_dim(x, start_index, slice_size, axis=0):

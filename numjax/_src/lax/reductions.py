@@ -57,8 +57,22 @@ def _reduce_sum_transpose(ct, x, *, axes, out_sharding=None):
   return [L.broadcast_in_dim(ct, aval.shape, kept)]
 deflinear(reduce_sum_p, _reduce_sum_transpose)
 
-reduce_max_p = _reduction("reduce_max", np.max)
-reduce_min_p = _reduction("reduce_min", np.min)
+def _extremum(np_fn, sign):
+  """np.max / np.min, giving JAX's identity for empty reductions (-inf / +inf, the integer
+  bounds, False / True) where NumPy raises."""
+  def f(x, axis):
+    if all(x.shape[a] for a in axis):
+      return np_fn(x, axis=axis)
+    dt = x.dtype
+    init = (bool(sign > 0) if dt == np.bool_ else
+            (np.iinfo(dt).max if sign > 0 else np.iinfo(dt).min) if dt.kind in "iu" else
+            sign * np.inf)
+    return np.asarray(np_fn(x, axis=axis, initial=init), dt)
+  return f
+
+
+reduce_max_p = _reduction("reduce_max", _extremum(np.max, -1))
+reduce_min_p = _reduction("reduce_min", _extremum(np.min, 1))
 
 
 def _chooser_jvp(prim):

@@ -226,8 +226,8 @@ def _pad_shape(x, pv, *, padding_config):
 
 
 pad_p = primitive("pad", _pad_impl,
-                  lambda x, pv, **p: ShapedArray(_pad_shape(x, pv, **p), x.dtype, x.weak_type),
-                  weak_type_rule=_keep_weak)
+                  lambda x, pv, **p: ShapedArray(_pad_shape(x, pv, **p), x.dtype,
+                                                 x.weak_type and pv.weak_type))
 
 
 def _pad_transpose(ct, x, pv, *, padding_config):
@@ -259,10 +259,17 @@ def _pad_jvp(primals, tangents, *, padding_config):
 
 def _pad_batch(vals, dims, *, padding_config):
   x, pv = vals
-  if dims[1] is not None:
-    raise NotImplementedError("vmap of pad with a batched padding value")
-  x = moveaxis(x, dims[0], 0)
-  return pad_p.bind(x, pv, padding_config=((0, 0, 0),) + tuple(padding_config)), 0
+  size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+  x = batching.matchaxis(x, dims[0], 0, size)
+  config = ((0, 0, 0),) + tuple(padding_config)
+  if dims[1] is None:
+    return pad_p.bind(x, pv, padding_config=config), 0
+  # A batched padding value: pad with anything, then select it where the mask says padding.
+  mask = pad_p.bind(L.full(core.get_aval(x).shape, True, np.bool_), np.bool_(False),
+                    padding_config=config)
+  out = pad_p.bind(x, L._zeros(x), padding_config=config)
+  shape = core.get_aval(out).shape
+  return L.select(mask, out, L.broadcast_in_dim(pv, shape, (0,))), 0
 
 
 pad_p.jvp = _pad_jvp
@@ -343,7 +350,8 @@ def _ds_transpose(ct, x, *starts, slice_sizes):
   if type(ct) is Zero:
     return [Zero(aval)] + [None] * len(starts)
   zeros = L.full(aval.shape, 0, aval.dtype)
-  return [L.dynamic_update_slice(zeros, ct, starts)] + [None] * len(starts)
+  return [L.dynamic_update_slice(zeros, ct, starts, allow_negative_indices=False)] + [
+      None] * len(starts)
 
 
 def _ds_batch(vals, dims, *, slice_sizes):
@@ -376,11 +384,11 @@ def _dus_aval(x, update, *starts):
   if update.dtype != x.dtype:
     raise TypeError(f"dynamic_update_slice update dtype must match operand dtype, got "
                     f"{update.dtype.name} and {x.dtype.name}.")
-  return ShapedArray(x.shape, x.dtype, x.weak_type)
+  # Weak when every operand is, indices included (JAX's standard rule).
+  return ShapedArray(x.shape, x.dtype, all(a.weak_type for a in (x, update) + starts))
 
 
-dynamic_update_slice_p = primitive("dynamic_update_slice", _dus_impl, _dus_aval,
-                                   weak_type_rule=_keep_weak)
+dynamic_update_slice_p = primitive("dynamic_update_slice", _dus_impl, _dus_aval)
 
 
 def _dus_jvp(primals, tangents):
@@ -399,9 +407,11 @@ def _dus_transpose(ct, x, update, *starts):
   if type(ct) is Zero:
     return [Zero(operand_aval(x)) if is_undefined_primal(x) else None,
             Zero(ux) if is_undefined_primal(update) else None] + [None] * len(starts)
-  ct_x = L.dynamic_update_slice(ct, L.full(ux.shape, 0, ux.dtype), starts) \
+  ct_x = L.dynamic_update_slice(ct, L.full(ux.shape, 0, ux.dtype), starts,
+                                allow_negative_indices=False) \
       if is_undefined_primal(x) else None
-  ct_u = L.dynamic_slice(ct, starts, ux.shape) if is_undefined_primal(update) else None
+  ct_u = L.dynamic_slice(ct, starts, ux.shape, allow_negative_indices=False) \
+      if is_undefined_primal(update) else None
   return [ct_x, ct_u] + [None] * len(starts)
 
 
