@@ -157,6 +157,7 @@ class Primitive:
     self.weak_type_rule: Callable = _all_weak
     self.fallback: Callable | None = None
     self.stage_rule: Callable | None = None  # (trace, args, params) when staging needs more
+    self.partial_eval_rule: Callable | None = None  # (trace, args, params) for linearize
     self.effectful = False      # never removed by dead-code elimination
     self.codegen: Callable | None = None  # NumPy source template for jit (see above)
     self.inline_param: str | None = None  # param with a ClosedJaxpr to inline under jit

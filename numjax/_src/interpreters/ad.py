@@ -116,11 +116,17 @@ class JVPTrace(Trace):
 
   def process_primitive(self, prim, args, params):
     primals, tangents, nonzero = [], [], False
+    tag = self.tag
     for a in args:
-      p, t = self.to_primal_tangent(a)
-      primals.append(p)
-      tangents.append(t)
-      nonzero = nonzero or t is not None
+      if type(a) is JVPTracer and a._trace.tag is tag:
+        primals.append(a.primal)
+        tangents.append(a.tangent)
+        nonzero = True
+      else:
+        if isinstance(a, Tracer) and a._trace.dead:
+          raise core._escaped_tracer_error(a, prim)
+        primals.append(a)
+        tangents.append(None)
     if not nonzero:
       return prim.bind_with_trace(self.parent, primals, params)
     tangents = [Zero.from_primal_value(p) if t is None else t

@@ -90,12 +90,13 @@ class JaxprTrace(Trace):
   # --- primitives --------------------------------------------------------------------------
   def process_primitive(self, prim, args, params):
     if not self.stage_all:
+      tag = self.tag
       for a in args:
-        if isinstance(a, JaxprTracer) and a._trace.tag is self.tag:
+        if type(a) is JaxprTracer and a._trace.tag is tag:
           break
       else:  # every input known: compute it now, on the parent
         return prim.bind_with_trace(self.parent, args, params)
-      rule = getattr(prim, "partial_eval_rule", None)
+      rule = prim.partial_eval_rule
       if rule is not None:  # e.g. control flow: split into a known and an unknown part
         return rule(self, args, params)
     if prim.stage_rule is not None:

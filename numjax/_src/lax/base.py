@@ -96,6 +96,11 @@ def elementwise_aval(name: str, allowed: Callable | None, out_dtype: Callable | 
                         f"{allowed.__doc__ or 'restricted'}.")
       return ShapedArray(a.shape, out_dtype(a.dtype) if out_dtype is not None else a.dtype,
                          weak and a.weak_type)
+    if len(avals) == 2:  # fast path: binary with equal dtypes and shapes
+      a, b = avals
+      if a.dtype == b.dtype and a.shape == b.shape and (allowed is None or allowed(a.dtype)):
+        return ShapedArray(a.shape, out_dtype(a.dtype) if out_dtype is not None else a.dtype,
+                           weak and a.weak_type and b.weak_type)
     dtype = same_dtype(name, avals)
     if allowed is not None and not allowed(dtype):
       raise TypeError(f"{name} does not accept dtype {dtype.name}. Accepted dtypes are "
