@@ -114,6 +114,8 @@ def run(section: str | None = None, list_only: bool = False, out_dir: str = "tou
       for code in cells:
         print("\n" + "\n".join(">>> " + l if l else ">>>" for l in code.splitlines()))
         out, value, err = run_cell(code, ns)
+        if plt is not None:
+          plt.close("all")  # each cell draws on a fresh figure, as in a notebook
         if out:
           print(out, end="" if out.endswith("\n") else "\n")
         if value is not None:
