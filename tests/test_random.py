@@ -829,3 +829,16 @@ def test_uniform_batching_with_batch_axis_not_in_front():
                                  (jnp.ones(()),))[1])(jnp.array([0., 0.5]))
   f0 = np.asarray(random.uniform(k[0], (3,)))
   np.testing.assert_allclose(np.asarray(g), np.stack([1 - f0, 1 - f0]), rtol=1e-6)
+
+
+def test_jit_cache_follows_the_partitionable_flag():
+  f = jax.jit(lambda k: random.normal(k, (2,)))
+  k = random.key(0)
+  a = np.asarray(f(k))
+  jax.config.update("jax_threefry_partitionable", False)
+  try:
+    np.testing.assert_array_equal(np.asarray(f(k)), np.asarray(random.normal(k, (2,))))
+    assert not np.array_equal(np.asarray(f(k)), a)
+  finally:
+    jax.config.update("jax_threefry_partitionable", True)
+  np.testing.assert_array_equal(np.asarray(f(k)), a)

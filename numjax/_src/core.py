@@ -136,11 +136,12 @@ class Primitive:
                                         than `abstract_eval` (e.g. tracing a Python callable)
 
   Optional hooks used by jit's compiler (numjax/_src/codegen.py, passes.py):
-  codegen(avals, **params)              NumPy source for one equation, as a template over its
-                                        inputs `{0}`, `{1}`, ... (e.g. "np.tanh({0})"), or
-                                        (template, {placeholder: object}) to reference Python
-                                        objects, or None to call `impl` for these avals. The
-                                        code must compute exactly what `impl` computes.
+  codegen(in_avals, out_avals, **params)
+                                        NumPy source for one equation, as a template over its
+                                        inputs `{0}`, `{1}`, ... (e.g. "np.tanh({0})"), or a
+                                        `codegen.Emit` (template + Python objects it uses), or
+                                        None to call `impl` for these avals. The code must
+                                        compute exactly what `impl` computes.
   inline_param                          name of a param holding a ClosedJaxpr that computes
                                         the outputs from the inputs (`jit`: "jaxpr"); jit's
                                         optimizer splices such equations into their caller.

@@ -9,6 +9,7 @@ NumPy code. The staged (unoptimized) jaxpr is what transformations and printing 
   forward_trivial   replace identity operations by their operand (same-dtype converts,
                     same-shape reshapes, identity broadcasts/transposes, `add_any` with a zero,
                     `x * 1`, `x - 0`, ...)
+  fold_negations    absorb `neg` into a neighbouring mul by a literal, add or sub (exactly)
   fold_constants    evaluate equations whose inputs are all literals or constants, via the
                     primitive's impl, when the result is small
   cse               merge equations with the same primitive, inputs and (hashable) params
@@ -41,7 +42,7 @@ def _rebuild(jaxpr: Jaxpr, eqns: list, env: dict, constvars=None) -> Jaxpr:
 
 
 def _with_invars(eqn: JaxprEqn, invars: list) -> JaxprEqn:
-  if all(a is b for a, b in zip(invars, eqn.invars)):
+  if invars == eqn.invars:  # atoms compare by identity
     return eqn
   return JaxprEqn(eqn.primitive, invars, eqn.outvars, eqn.params)
 
@@ -58,7 +59,13 @@ def _concrete(x):
 
 
 def _literal_value(lit: Literal):
-  return np.asarray(lit.val._value if type(lit.val) is Array else lit.val, lit.aval.dtype)
+  """The literal's value as a NumPy scalar or array of its dtype."""
+  val = lit.val
+  if type(val) is Array:
+    val = val._value
+    if getattr(val, "dtype", None) == lit.aval.dtype:
+      return val
+  return np.asarray(val, lit.aval.dtype)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -83,7 +90,7 @@ def _atom_key(a, env):
   if type(a) is Var:
     return env.get(a, a)
   v = _literal_value(a)
-  return ("lit", v.dtype, a.aval.weak_type, v.shape, v.tobytes())
+  return ("lit", v.dtype, a.aval.weak_type, np.shape(v), v.tobytes())
 
 
 def _params_key(params: dict):
@@ -134,7 +141,8 @@ def _same_type(a, b) -> bool:
 def _is_const_scalar(a, value, zeros) -> bool:
   if type(a) is Literal:
     v = _literal_value(a)
-    return v.shape == () and bool(v == value) and not (value == 0 and np.signbit(v))
+    return (np.shape(v) == () and bool(v == value)
+            and not (value == 0 and v.dtype.kind == "f" and np.signbit(v)))
   return value == 0 and a in zeros
 
 
@@ -172,10 +180,10 @@ def _fwd_identity(eqn, zeros):
     if _same_type(y, out) and (_is_neg_zero(x) or name == "add_any" and x in zeros):
       return y
     return None
-  if name == "sub" and _same_type(ins[0], out) and _is_const_scalar(ins[1], 0, ()):
-    return ins[0]  # x - (+0.0) is x exactly
   if out.aval.dtype.kind == "c":  # (a+bi)*(1+0i) is not a+bi when b is inf or nan
     return None
+  if name == "sub" and _same_type(ins[0], out) and _is_const_scalar(ins[1], 0, ()):
+    return ins[0]  # x - (+0.0) is x exactly
   if name == "mul" and len(ins) == 2:
     x, y = ins
     if _same_type(x, out) and _is_const_scalar(y, 1, ()):
@@ -189,10 +197,10 @@ def _fwd_identity(eqn, zeros):
 
 
 def _is_neg_zero(a) -> bool:
-  if type(a) is not Literal:
+  if type(a) is not Literal or a.aval.dtype.kind != "f":
     return False
   v = _literal_value(a)
-  return v.shape == () and v.dtype.kind == "f" and bool(v == 0) and bool(np.signbit(v))
+  return np.shape(v) == () and bool(v == 0) and bool(np.signbit(v))
 
 
 def _known_zeros(jaxpr: Jaxpr, consts: list | None) -> set:
@@ -201,8 +209,10 @@ def _known_zeros(jaxpr: Jaxpr, consts: list | None) -> set:
 
   def is_zero(a):
     if type(a) is Literal:
+      if a.aval.dtype.kind not in "biufc":
+        return False
       v = _literal_value(a)
-      return v.dtype.kind in "biufc" and not np.any(v)
+      return not v.any()
     return a in zeros
 
   if consts is not None:
@@ -234,13 +244,98 @@ def forward_trivial(jaxpr: Jaxpr, consts: list | None = None) -> Jaxpr:
 
 
 # ----------------------------------------------------------------------------------------------
+# Negations
+# ----------------------------------------------------------------------------------------------
+def _use_counts(jaxpr: Jaxpr) -> dict:
+  uses: dict = {}
+  for e in jaxpr.eqns:
+    for v in e.invars:
+      if type(v) is Var:
+        uses[v] = uses.get(v, 0) + 1
+  for v in jaxpr.outvars:
+    if type(v) is Var:
+      uses[v] = uses.get(v, 0) + 2   # an output is always needed
+  return uses
+
+
+def _neg_literal(lit: Literal) -> Literal:
+  v = _literal_value(lit)
+  return Literal(Array(np.negative(v)[()], lit.aval.weak_type), lit.aval)
+
+
+def fold_negations(jaxpr: Jaxpr) -> Jaxpr:
+  """Absorb `neg` into its neighbours, exactly (IEEE negation and subtraction are exact):
+  neg(neg x) -> x;  neg(c * x) -> (-c) * x;  c * neg(x) -> (-c) * x;  x + neg(y) -> x - y;
+  x - neg(y) -> x + y, for a scalar literal c and real or integer dtypes. A rewrite applies
+  only when the inner result has no other use, so the inner equation dies."""
+  uses = _use_counts(jaxpr)
+  producer: dict = {}
+  env: dict = {}
+  eqns: list = []
+  dead: set = set()
+
+  def single(v):
+    return type(v) is Var and uses.get(v, 0) == 1 and v in producer
+
+  for eqn in jaxpr.eqns:
+    eqn = _with_invars(eqn, _subst_atoms(eqn.invars, env))
+    name, ins = eqn.primitive.name, eqn.invars
+    kind = eqn.outvars[0].aval.dtype.kind if len(eqn.outvars) == 1 else ""
+    new = None
+    if kind in "if" and name == "neg" and single(ins[0]):
+      inner = producer[ins[0]]
+      if inner.primitive.name == "neg":
+        env[eqn.outvars[0]] = inner.invars[0]
+        dead.add(id(inner))
+        continue
+      if inner.primitive.name == "mul" and not inner.params:
+        a, b = inner.invars
+        if type(a) is Literal and a.aval.shape == ():
+          new = JaxprEqn(inner.primitive, [_neg_literal(a), b], eqn.outvars, {})
+        elif type(b) is Literal and b.aval.shape == ():
+          new = JaxprEqn(inner.primitive, [a, _neg_literal(b)], eqn.outvars, {})
+      if new is not None:
+        dead.add(id(inner))
+    elif kind in "if" and name == "mul" and not eqn.params:
+      a, b = ins
+      for lit, other in ((a, b), (b, a)):
+        if (type(lit) is Literal and lit.aval.shape == () and single(other)
+            and producer[other].primitive.name == "neg"):
+          neg_eqn = producer[other]
+          pair = [_neg_literal(lit), neg_eqn.invars[0]]
+          new = JaxprEqn(eqn.primitive, pair if lit is a else pair[::-1], eqn.outvars, {})
+          dead.add(id(neg_eqn))
+          break
+    elif kind in "if" and name in ("add", "sub") and not eqn.params:
+      x, y = ins
+      flip = {"add": "sub", "sub": "add"}[name]
+      if single(y) and producer[y].primitive.name == "neg":
+        prim = _PRIMS_BY_NAME().get(flip)
+        if prim is not None and producer[y].invars[0].aval == y.aval:
+          new = JaxprEqn(prim, [x, producer[y].invars[0]], eqn.outvars, {})
+          dead.add(id(producer[y]))
+    eqn = new or eqn
+    for o in eqn.outvars:
+      producer[o] = eqn
+    eqns.append(eqn)
+  eqns = [e for e in eqns if id(e) not in dead]
+  return _rebuild(jaxpr, eqns, env)
+
+
+def _PRIMS_BY_NAME() -> dict:
+  from numjax._src.lax.base import all_primitives
+  return all_primitives()
+
+
+# ----------------------------------------------------------------------------------------------
 # Constant folding
 # ----------------------------------------------------------------------------------------------
 def fold_constants(closed: ClosedJaxpr, max_size: int = FOLD_MAX_SIZE) -> ClosedJaxpr:
   """Evaluate equations whose inputs are all known now (literals, concrete constants).
 
   The impl runs at compile time; scalar results become literals, other results of at most
-  `max_size` elements new constants. Effectful and call-like (impl-less) primitives stay."""
+  `max_size` elements new constants. Effectful, impl-less and jaxpr-holding (loops, calls)
+  primitives stay."""
   jaxpr = closed.jaxpr
   known: dict = {}
   for v, c in zip(jaxpr.constvars, closed.consts):
@@ -255,7 +350,8 @@ def fold_constants(closed: ClosedJaxpr, max_size: int = FOLD_MAX_SIZE) -> Closed
     prim = eqn.primitive
     foldable = (prim.impl is not None and not prim.effectful
                 and all(type(a) is Literal or a in known for a in eqn.invars)
-                and all(o.aval.size <= max_size for o in eqn.outvars))
+                and all(o.aval.size <= max_size for o in eqn.outvars)
+                and not _has_jaxpr_param(eqn.params))
     if foldable:
       vals = [_literal_value(a) if type(a) is Literal else known[a] for a in eqn.invars]
       vals = [v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v for v in vals]
@@ -284,6 +380,15 @@ def fold_constants(closed: ClosedJaxpr, max_size: int = FOLD_MAX_SIZE) -> Closed
           continue
     eqns.append(eqn)
   return ClosedJaxpr(_rebuild(jaxpr, eqns, env, constvars), consts)
+
+
+def _has_jaxpr_param(params: dict) -> bool:
+  """Loops and calls (params holding jaxprs) are not folded: their cost is unbounded."""
+  for v in params.values():
+    if isinstance(v, (Jaxpr, ClosedJaxpr)) or (
+        isinstance(v, (tuple, list)) and any(isinstance(x, (Jaxpr, ClosedJaxpr)) for x in v)):
+      return True
+  return False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -375,11 +480,13 @@ def prune_consts(closed: ClosedJaxpr) -> ClosedJaxpr:
 # The pipeline
 # ----------------------------------------------------------------------------------------------
 def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
-  """The pass pipeline used by jit: inline, forward, fold, CSE, forward again, DCE, prune."""
+  """The pass pipeline used by jit: inline, forward, fold, CSE, forward again, negations,
+  DCE, prune."""
   closed = inline_calls(closed)
   closed = ClosedJaxpr(forward_trivial(closed.jaxpr, closed.consts), closed.consts)
   closed = fold_constants(closed)
   closed = ClosedJaxpr(cse(closed.jaxpr), closed.consts)
   closed = ClosedJaxpr(forward_trivial(closed.jaxpr, closed.consts), closed.consts)
+  closed = ClosedJaxpr(fold_negations(dce(closed.jaxpr)), closed.consts)
   closed = ClosedJaxpr(dce(closed.jaxpr), closed.consts)
   return prune_consts(closed)
