@@ -16,3 +16,77 @@ integer, signedinteger, unsignedinteger = _np.integer, _np.signedinteger, _np.un
 number, generic = _np.number, _np.generic
 bool = bool_
 dtype = _np.dtype
+
+
+def __getattr__(name):
+  # Submodules imported on first use: `jnp.linalg`, `jnp.fft`.
+  if name in ("linalg", "fft"):
+    import importlib
+    return importlib.import_module(f"numjax.numpy.{name}")
+  raise AttributeError(f"module 'numjax.numpy' has no attribute '{name}'")
+
+# Indexing, sorting, set operations and cumulative reductions (numjax/_src/numpy/
+# advanced_indexing.py, sorting.py, cumulative.py).
+from numjax._src.numpy.advanced_indexing import (  # noqa: F401,E402
+    argwhere, choose, compress, diag_indices, diag_indices_from, extract, flatnonzero,
+    indices, ix_, nonzero, piecewise, put_along_axis, ravel_multi_index, select, take,
+    take_along_axis, tril_indices, tril_indices_from, triu_indices, triu_indices_from,
+    unravel_index)
+from numjax._src.numpy.sorting import (  # noqa: F401,E402
+    argpartition, argsort, bincount, digitize, histogram, histogram_bin_edges, in1d,
+    intersect1d, isin, lexsort, median, nanmedian, nanpercentile, nanquantile, partition,
+    percentile, quantile, searchsorted, setdiff1d, setxor1d, sort, union1d, unique,
+    unique_all, unique_counts, unique_inverse, unique_values)
+from numjax._src.numpy.cumulative import (  # noqa: F401,E402
+    cumprod, cumproduct, cumsum, cumulative_prod, cumulative_sum, diff, ediff1d, nancumprod,
+    nancumsum, trapezoid)
+
+
+def _install_index_methods():
+  from numjax._src.numpy.array_methods import register_method
+  from numjax._src.numpy import advanced_indexing as _ai, sorting as _so, cumulative as _cu
+
+  def _sort_method(self, axis=-1, *, kind=None, order=None, stable=True, descending=False):
+    return _so.sort(self, axis, kind=kind, order=order, stable=stable, descending=descending)
+
+  def _argsort_method(self, axis=-1, *, kind=None, order=None, stable=True, descending=False):
+    return _so.argsort(self, axis, kind=kind, order=order, stable=stable,
+                       descending=descending)
+  register_method("sort", _sort_method)
+  register_method("argsort", _argsort_method)
+  register_method("argpartition", lambda self, kth, axis=-1: _so.argpartition(self, kth, axis))
+  register_method("searchsorted", lambda self, v, side="left", sorter=None, *, method="scan":
+                  _so.searchsorted(self, v, side, sorter, method=method))
+  register_method("cumsum", lambda self, axis=None, dtype=None, out=None:
+                  _cu.cumsum(self, axis=axis, dtype=dtype, out=out))
+  register_method("cumprod", lambda self, axis=None, dtype=None, out=None:
+                  _cu.cumprod(self, axis=axis, dtype=dtype, out=out))
+  register_method("take", lambda self, indices, axis=None, out=None, mode=None,
+                  unique_indices=False, indices_are_sorted=False, fill_value=None:
+                  _ai.take(self, indices, axis, out, mode, unique_indices, indices_are_sorted,
+                           fill_value))
+  register_method("choose", lambda self, choices, out=None, mode="raise":
+                  _ai.choose(self, choices, out, mode))
+  register_method("compress", lambda self, condition, axis=None, *, out=None, size=None,
+                  fill_value=0: _ai.compress(condition, self, axis, size=size,
+                                             fill_value=fill_value, out=out))
+
+
+_install_index_methods()
+del _install_index_methods
+
+# NaN-aware reductions, statistics, grids, elementwise extras, array manipulation, vectorize
+# and index tricks (numjax/_src/numpy/extra.py); polynomials (polynomial.py); einsum.
+from numjax._src.numpy.extra import (  # noqa: F401,E402
+    append, apply_along_axis, apply_over_axes, array_equiv, bartlett, bitwise_count,
+    bitwise_invert, bitwise_left_shift, bitwise_right_shift, blackman, block, c_, convolve,
+    corrcoef, correlate, cov, delete, diagflat, dsplit, fill_diagonal, float_power, fmax, fmin,
+    frexp, fromfunction, gcd, geomspace, gradient, hamming, hanning, i0, index_exp, insert,
+    interp, iscomplex, isdtype, isneginf, isposinf, isreal, iterable, kaiser, lcm, ldexp,
+    logaddexp2, logspace, matvec, meshgrid, mgrid, modf, nan_to_num, nanargmax, nanargmin,
+    nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar, ogrid, ptp, r_, resize, rollaxis,
+    rot90, s_, spacing, trim_zeros, unstack, unwrap, vecdot, vecmat, vectorize)
+from numjax._src.numpy.polynomial import (  # noqa: F401,E402
+    poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub, polyval, roots, vander)
+single, double, csingle, cdouble = float32, float64, complex64, complex128  # noqa: E305
+from numjax._src.numpy.einsum import einsum, einsum_path  # noqa: F401,E402
