@@ -100,3 +100,8 @@ def test_tracer_errors():
     leak[0] + 1
   # Concrete values flow through grad, so Python control flow works there.
   assert float(jax.grad(f)(2.)) == 1.0 and float(jax.grad(f)(-2.)) == -1.0
+
+
+def test_signbit_sees_negative_zero():
+  assert bool(jnp.signbit(-0.)) and not bool(jnp.signbit(0.))
+  assert float(jnp.copysign(1., -0.)) == -1.0

@@ -586,8 +586,15 @@ def heaviside(x1, x2, /):
 
 
 def signbit(x, /):
+  """True where the sign bit is set (also for -0.0 and negative NaNs)."""
   x = asarray(x)
-  return lax.lt(x, zeros_like(x))
+  dt = dtype_of(x)
+  if dt.kind == "f":
+    itype = {2: np.int16, 4: np.int32, 8: np.int64}[dt.itemsize]
+    return lax.lt(lax.bitcast_convert_type(x, itype), itype(0))
+  if dt.kind == "i":
+    return lax.lt(x, zeros_like(x))
+  return full(shape_of(x), False)
 
 
 def copysign(x1, x2, /):
