@@ -1167,8 +1167,13 @@ def roll(a, shift, axis=None):
   a = asarray(a)
   if axis is None:
     return reshape(roll(ravel(a), shift, 0), shape_of(a))
-  shifts = (shift,) if isinstance(shift, int) else tuple(shift)
   axes = (axis,) if isinstance(axis, int) else tuple(axis)
+  shifts = (shift,) * len(axes) if isinstance(shift, int) else tuple(shift)
+  if len(shifts) == 1 and len(axes) > 1:
+    shifts = shifts * len(axes)
+  if len(shifts) != len(axes):
+    raise ValueError(f"roll: shift and axis must have the same length, got shift={shift} and "
+                     f"axis={axis}")
   for s, ax in zip(shifts, axes):
     ax = canonicalize_axis(ax, ndim_of(a))
     n = shape_of(a)[ax]
