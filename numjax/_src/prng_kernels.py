@@ -339,8 +339,8 @@ def _fma32(a, b, c):
   err = (p - (s - bv)) + (c - bv)
   # s is the float64-rounded sum; if inexact, nudge it one float64 ulp
   # towards the exact value so the float32 rounding cannot land on a tie.
-  with np.errstate(invalid="ignore"):
-    s = np.where(err != 0, np.nextafter(s, s + err), s)
+  # (NumPy's invalid-value warnings from numjax modules are filtered once, in lax/base.py.)
+  s = np.where(err != 0, np.nextafter(s, s + err), s)
   return s.astype(_F32)
 
 
