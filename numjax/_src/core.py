@@ -203,15 +203,19 @@ class EvalTrace(Trace):
     if prim.impl is None:
       return prim.fallback(*args, **params)
     vals = []
+    sig = [prim]
     for a in args:
       t = type(a)
       if t is Array:
-        vals.append(a._value)
+        v = a._value
+        vals.append(v)
+        sig.append(v.dtype)
       elif isinstance(a, Tracer):
         raise _escaped_tracer_error(a, prim)
       else:
         vals.append(a)
-    sig = (prim, *[getattr(v, "dtype", None) for v in vals])
+        sig.append(getattr(a, "dtype", t))
+    sig = tuple(sig)
     if sig not in _validated:
       _validate(prim, args, params, sig)
     out = prim.impl(*vals, **params)
