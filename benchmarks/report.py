@@ -28,6 +28,8 @@ def main(quick: bool = False) -> None:
         "{blas_kernel}; JAX {jax}; autograd {autograd}.".format(**m))
   if m["blas_env"]:
     print(f"Environment: {m['blas_env']}")
+  memory = [r for r in rows if r.get("kind") == "memory"]   # bench_memory's rows
+  rows = [r for r in rows if "times" in r]
   print("\n| workload | numjax | NumPy | JAX | autograd | ratios (target) |")
   print("|---|---:|---:|---:|---:|---|")
   for r in rows:
@@ -39,6 +41,15 @@ def main(quick: bool = False) -> None:
         for text, ratio, ok in r["checks"] if ratio is not None)
     print(f"| {r['name']} | {C.fmt_time(t.get('numjax'))} | {C.fmt_time(t.get('numpy'))} | "
           f"{C.fmt_time(t.get('jax'))} | {C.fmt_time(t.get('autograd'))} | {checks} |")
+  if memory:
+    print("\n| workload | calls | time/call | RSS after warm-up → end | RSS growth / call | "
+          "tracemalloc growth / call | flat |")
+    print("|---|---:|---:|---|---:|---:|---|")
+    for r in memory:
+      (n0, r0), (n1, r1) = r["rss"][0], r["rss"][-1]
+      print(f"| {r['name']} | {n1:,} | {r['us_per_call']:.0f} µs | {r0 / 2**20:.1f} MiB "
+            f"({n0:,} calls) → {r1 / 2**20:.1f} MiB | {r['rss_per_call']:+.1f} B | "
+            f"{r['traced_per_call']:+.2f} B | {'yes' if r['flat'] else '**no**'} |")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ from numjax._src import core
 from numjax._src.array import Array
 from numjax._src.core import ClosedJaxpr, Literal, Var
 
-_counter = itertools.count()
 _NP_CALL = re.compile(r"\bnp\.((?:\w+\.)*\w+)\(")
 
 # Intermediates with at least this many elements are `del`eted after their last use; smaller
@@ -218,9 +217,13 @@ def generate(closed: ClosedJaxpr) -> tuple[str, dict]:
 
 
 def _exec(src: str, env: dict, name: str) -> Callable:
-  code = compile(src, f"<numjax-jit-{next(_counter)}>", "exec")
+  # One filename for all generated code: under tracemalloc, every filename of a frame that
+  # allocated stays alive while tracing, so a counter in the name read as ~60 B per compile.
+  code = compile(src, "<numjax-jit>", "exec")
   exec(code, env)
-  fn = env[name]
+  # Taken out of its globals: left in, function -> __globals__ -> function is a reference
+  # cycle, and an evicted cache entry's code would wait for a full cycle collection.
+  fn = env.pop(name)
   fn.__numjax_source__ = src
   return fn
 
@@ -426,6 +429,9 @@ def _reduce(ufunc: str, with_dtype: bool):
 
 def _broadcast_in_dim(in_avals, out_avals, *, shape, broadcast_dimensions, sharding=None):
   x, = in_avals
+  dims = tuple(broadcast_dimensions)
+  if any(a > b for a, b in zip(dims, dims[1:])):
+    return None  # unsorted dimensions permute the operand: the impl transposes first
   expanded = [1] * len(shape)
   for src, dst in enumerate(broadcast_dimensions):
     expanded[dst] = x.shape[src]
