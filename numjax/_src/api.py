@@ -72,15 +72,30 @@ def _check_arg(x, what: str = "argument"):
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
-  nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+  """argnums as a tuple of non-negative ints, checked against the number of positional args.
+
+  As in JAX, `grad` reports too few positional arguments as a TypeError and the Jacobians
+  report an out-of-range index as a ValueError."""
+  if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+    nums = (int(argnums),)
+  elif isinstance(argnums, (tuple, list)):
+    nums = tuple(argnums)
+  else:
+    raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got {argnums!r} of "
+                    f"type {type(argnums).__name__}.")
   for i in nums:
-    if not isinstance(i, (int, np.integer)):
-      raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
-    if not -nargs <= i < nargs:
+    if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+      raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got {argnums!r}.")
+  for i in nums:
+    if fname in ("grad", "value_and_grad") and i >= nargs:
       raise TypeError(f"differentiating with respect to argnums={argnums} requires at least "
                       f"{max(nums) + 1} positional arguments to be passed by the caller, but "
                       f"got only {nargs} positional arguments.")
-  return tuple(i % nargs for i in nums)
+    if not -nargs <= i < nargs:
+      raise ValueError("Positional argument indices, e.g. for `static_argnums`, must have value "
+                       "greater than or equal to -len(args) and less than len(args), but got "
+                       f"value {i} for len(args) == {nargs}.")
+  return tuple(int(i) % nargs for i in nums)
 
 
 def _partial_fun(fun, args, kwargs, argnums):
@@ -99,6 +114,7 @@ def _partial_fun(fun, args, kwargs, argnums):
 # ----------------------------------------------------------------------------------------------
 def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
   """(fun(*primals), J @ tangents). `jvp(jnp.sin, (1.,), (1.,))`."""
+  _check_callable(fun)
   if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
     raise TypeError("primal and tangent arguments to jax.jvp must be tuples or lists; found "
                     f"{type(primals).__name__} and {type(tangents).__name__}.")
@@ -143,6 +159,7 @@ def _check_tangent(p, t):
 
 def linearize(fun: Callable, *primals, has_aux: bool = False):
   """(fun(*primals), f_jvp) where f_jvp(*tangents) is the JVP at primals, as a stored jaxpr."""
+  _check_callable(fun)
   primals_flat, tree = tu.tree_flatten(primals)
   primals_flat = [_check_arg(p, "primal") for p in primals_flat]
   in_tree = tu.tree_structure((primals, {}))
@@ -158,6 +175,15 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     if t_tree != tree:
       raise TypeError(f"linearized function called on tangent values inconsistent with the "
                       f"original primal values: got tangent tree {t_tree} for primal tree {tree}.")
+    for p, t in zip(primals_flat, t_flat):
+      if type(t) is Zero:
+        continue
+      pa, ta = get_aval(p), get_aval(_check_arg(t, "tangent"))
+      expected = pa.to_tangent_aval()
+      if ta.shape != expected.shape or ta.dtype != expected.dtype:
+        raise ValueError("linearized function called on tangent values inconsistent with the "
+                         f"original primal values:\nGot tangent aval {ta} for primal aval {pa} "
+                         f"but expected {expected}.")
     t_flat = [_check_tangent(p, t) for p, t in zip(primals_flat, t_flat)]
     outs = lin(*[ad.instantiate_zeros(t) for t in t_flat])
     return tu.tree_unflatten(out_tree.val, [ad.instantiate_zeros(o) for o in outs])
@@ -169,6 +195,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 # ----------------------------------------------------------------------------------------------
 def vjp(fun: Callable, *primals, has_aux: bool = False):
   """(fun(*primals), f_vjp) where f_vjp(ct) pulls a cotangent back to the primals."""
+  _check_callable(fun)
   primals_flat, tree = tu.tree_flatten(primals)
   primals_flat = [_check_arg(p, "primal") for p in primals_flat]
   in_tree = tu.tree_structure((primals, {}))
@@ -193,7 +220,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         continue
       c = _check_arg(c, "cotangent")
       ca = get_aval(c)
-      if ca.shape != a.shape:
+      if ca.shape != a.shape or ca.dtype != dtypes.tangent_dtype(a.dtype):
         raise ValueError(f"unexpected JAX type (e.g. shape/dtype) for argument to VJP function: "
                          f"got {ca}, but expected {a.to_tangent_aval()} because the "
                          f"corresponding output of the differentiated function had JAX type {a}")
@@ -228,7 +255,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
 
   @functools.wraps(fun, updated=())
   def value_and_grad_f(*args, **kwargs):
-    nums = _argnums_tuple(argnums, len(args), "value_and_grad" if True else "")
+    nums = _argnums_tuple(argnums, len(args), "grad")
     dyn = [args[i] for i in nums]
     for leaf in tu.tree_leaves(dyn):
       _check_input_dtype_grad(holomorphic, allow_int, leaf)
@@ -330,15 +357,17 @@ def _unravel_array_into_pytree(pytree, axis, example, arr):
   return tu.tree_unflatten(treedef, reshaped)
 
 
-def _check_jac_input(holomorphic, allow_int, x):
-  dt = get_aval(x).dtype
+def _check_jac_input(holomorphic, allow_int, x, fname="jacfwd"):
+  dt = get_aval(_check_arg(x)).dtype
   if holomorphic and not dtypes.is_complex(dt):
-    raise TypeError(f"jacfwd with holomorphic=True requires inputs with complex dtype, but got "
+    raise TypeError(f"{fname} with holomorphic=True requires inputs with complex dtype, but got "
                     f"{dt.name}.")
   if dt.kind in "iub" and not allow_int:
-    raise TypeError("jacfwd requires real-valued inputs (input dtype that is a sub-dtype of "
-                    f"np.floating), but got {dt.name}. If you want to use Boolean- or "
-                    "integer-valued inputs, use vjp or set allow_int to True.")
+    kinds = ("real-valued inputs (input dtype that is a sub-dtype of np.floating)"
+             if fname == "jacfwd" else "real- or complex-valued inputs (input dtype that is a "
+             "sub-dtype of np.inexact)")
+    raise TypeError(f"{fname} requires {kinds}, but got {dt.name}. If you want to use Boolean- "
+                    "or integer-valued inputs, use vjp or set allow_int to True.")
 
 
 def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False
@@ -374,7 +403,7 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
     nums = _argnums_tuple(argnums, len(args), "jacrev")
     dyn = tuple(args[i] for i in nums)
     for leaf in tu.tree_leaves(dyn):
-      _check_jac_input(holomorphic, allow_int, leaf)
+      _check_jac_input(holomorphic, allow_int, leaf, "jacrev")
     f = _partial_fun(fun, args, kwargs, nums)
     if has_aux:
       y, pullback, aux = vjp(f, *dyn, has_aux=True)
@@ -464,14 +493,14 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size=None,
   _check_callable(fun)
   if isinstance(in_axes, list):
     in_axes = tuple(in_axes)
-  if not (in_axes is None or type(in_axes) in (int, tuple, dict) or isinstance(in_axes, tuple)
-          or tu.tree_structure(in_axes).num_leaves >= 0):
+  if not (in_axes is None or isinstance(in_axes, (int, np.integer, tuple))):
     raise TypeError(f"vmap in_axes must be an int, None, or a tuple of entries corresponding to "
                     f"the positional arguments passed to the function, but got {in_axes}.")
-  for ax in tu.tree_leaves(in_axes):
-    if not isinstance(ax, (int, np.integer)):
-      raise TypeError(f"vmap in_axes must be an int, None, or (nested) container with those "
-                      f"types as leaves, but got {ax!r}.")
+  for name, spec in (("in_axes", in_axes), ("out_axes", out_axes)):
+    for ax in tu.tree_leaves(spec):
+      if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
+        raise TypeError(f"vmap {name} must be an int, None, or (nested) container with those "
+                        f"types as leaves, but got {ax!r}.")
 
   @functools.wraps(fun, updated=())
   def vmap_f(*args, **kwargs):
@@ -481,13 +510,26 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size=None,
                        f"len(in_axes)={len(in_axes)}, len(args)={len(args)}")
     args_flat, in_tree = tu.tree_flatten((args, kwargs), is_leaf=lambda x: x is None)
     dims = _flatten_axes("vmap in_axes", in_tree, (in_axes, 0))
+    if axis_size is None and all(a is None for a in args_flat):
+      raise ValueError("vmap wrapped function must be passed at least one argument containing an "
+                       "array or axis_size must be specified, got empty "
+                       f"*args={args} and **kwargs={kwargs}")
     args_flat = [a if a is None else _check_arg(a) for a in args_flat]
     size = _mapped_size(fun, args, args_flat, dims, axis_size, in_tree)
     dims = [None if d is None else d % get_aval(a).ndim for a, d in zip(args_flat, dims)]
     flat, out_tree = flatten_fun(fun, in_tree)
-    outs = batching.vmap_flat(flat, dims,
-                              lambda: _flatten_axes("vmap out_axes", out_tree.val, out_axes),
-                              size, axis_name, args_flat)
+    out_dims = []
+
+    def out_dims_thunk():
+      out_dims[:] = _flatten_axes("vmap out_axes", out_tree.val, out_axes)
+      return out_dims
+    outs = batching.vmap_flat(flat, dims, out_dims_thunk, size, axis_name, args_flat)
+    for o, d in zip(outs, out_dims):
+      # Checked on the results (the batched value has rank r + 1 >= 1, so 0 is always valid).
+      if d and not -get_aval(o).ndim <= d < get_aval(o).ndim:
+        raise ValueError(f"axis {d} is out of bounds for array of dimension {get_aval(o).ndim} "
+                         f"(vmap out_axes={out_axes!r}: the output with the mapped axis added "
+                         f"has shape {get_aval(o).shape}).")
     return tu.tree_unflatten(out_tree.val, outs)
   return vmap_f
 
@@ -549,7 +591,14 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
                abstracted_axes=None) -> Callable:
   """A function returning the ClosedJaxpr of `fun` at the given arguments' shapes/dtypes."""
   _check_callable(fun)
-  static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+  from numjax._src.jit import _index_tuple, validate_argnums
+  static = _index_tuple(static_argnums, "static_argnums")
+  try:
+    sig = inspect.signature(fun)
+  except (TypeError, ValueError):
+    sig = None
+  if sig is not None:
+    validate_argnums(sig, static, "static_argnums")
 
   @functools.wraps(fun, updated=())
   def make_jaxpr_f(*args, **kwargs):
@@ -659,7 +708,7 @@ def default_backend() -> str:
 
 
 def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
-  return tu.tree_map(lambda v: lax.asarray(v), x)
+  return tu.tree_map(lambda v: lax.asarray(_check_arg(v)), x)
 
 
 def device_get(x):

@@ -66,13 +66,25 @@ class Array:
     return v
 
   def __bool__(self) -> bool:
-    return bool(self._value)
+    try:
+      return bool(self._value)
+    except ValueError:
+      raise ValueError(f"The truth value of an array with more than one element is ambiguous "
+                       f"(shape {self._value.shape}). Use a.any() or a.all()") from None
 
   def __int__(self) -> int:
-    return int(self._value)
+    try:
+      return int(self._value)
+    except TypeError:
+      raise TypeError(f"only size-1 arrays can be converted to Python scalars, got an array of "
+                      f"shape {self._value.shape}") from None
 
   def __float__(self) -> float:
-    return float(self._value)
+    try:
+      return float(self._value)
+    except TypeError:
+      raise TypeError(f"only size-1 arrays can be converted to Python scalars, got an array of "
+                      f"shape {self._value.shape}") from None
 
   def __complex__(self) -> complex:
     return complex(self._value)
@@ -81,6 +93,9 @@ class Array:
     if self.dtype.kind not in "iub":
       raise TypeError(f"only integer scalar arrays can be converted to a scalar index, "
                       f"got dtype {self.dtype}")
+    if self._value.ndim:
+      raise TypeError(f"only integer scalar arrays can be converted to a scalar index, got an "
+                      f"array of shape {self._value.shape}")
     return int(self._value)
 
   def item(self, *args):

@@ -302,8 +302,9 @@ def _flat_jvp_rule(rule, in_tree, out_tree, symbolic_zeros):
 def _check_tangent_out(p, t):
   pa, ta = get_aval(p), get_aval(t)
   if pa.shape != ta.shape:
-    raise ValueError("Custom JVP rule must produce primal and tangent outputs with equal "
-                     f"shapes, but got primal shape {pa.shape} and tangent shape {ta.shape}.")
+    raise TypeError("Custom JVP rule must produce primal and tangent outputs with "
+                    f"corresponding shapes and dtypes. Expected {pa.to_tangent_aval()} "
+                    f"(tangent type of {pa}) but got {ta}.")
   expected = dtypes.tangent_dtype(pa.dtype)
   if ta.dtype != expected and expected != dtypes.float0:
     raise TypeError("Custom JVP rule must produce primal and tangent outputs with "

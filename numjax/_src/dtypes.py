@@ -38,7 +38,10 @@ _to32 = {int64: int32, uint64: uint32, float64: float32, complex128: complex64}
 
 def canonicalize_dtype(dtype: Any) -> np.dtype:
   """The dtype JAX would store: 64-bit types become 32-bit unless x64 is enabled."""
-  dt = np.dtype(dtype)
+  try:
+    dt = np.dtype(dtype)
+  except TypeError:
+    raise TypeError(f"data type {dtype!r} not understood") from None
   if not config.x64:
     return _to32.get(dt, dt)
   return dt
@@ -97,7 +100,11 @@ def _upper_bounds(x64: bool) -> dict:
 @functools.lru_cache(maxsize=4096)
 def _least_upper_bound(types: frozenset, x64: bool):
   bounds = _upper_bounds(x64)
-  common = frozenset.intersection(*(bounds[t] for t in types))
+  try:
+    common = frozenset.intersection(*(bounds[t] for t in types))
+  except KeyError as e:
+    raise TypeError(f"dtype {e.args[0]} is not a valid JAX array type. Only arrays of numeric "
+                    "types are supported by JAX.") from None
   # The least element of the common bounds is the one whose own bounds cover all of them.
   for t in common:
     if bounds[t] >= common:
@@ -195,7 +202,10 @@ on_change(_promote_cache.clear)
 
 def promote_types(a: Any, b: Any) -> np.dtype:
   """Promotion of two (strong) dtypes on JAX's lattice; `promote_types(int32, float16) == float16`."""
-  da, db = np.dtype(a), np.dtype(b)
+  try:
+    da, db = np.dtype(a), np.dtype(b)
+  except TypeError:
+    raise TypeError(f"promote_types: cannot interpret {a!r} and {b!r} as dtypes") from None
   return _least_upper_bound(frozenset((da, db)), True)
 
 

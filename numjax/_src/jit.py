@@ -230,8 +230,7 @@ class JitWrapped:
                abstracted_axes=None, compiler_options=None):
     self.fun = fun
     functools.update_wrapper(self, fun, updated=())
-    self.static_argnums = (static_argnums,) if isinstance(static_argnums, int) \
-        else tuple(static_argnums or ())
+    self.static_argnums = _index_tuple(static_argnums, "static_argnums")
     self.static_argnames = (static_argnames,) if isinstance(static_argnames, str) \
         else tuple(static_argnames or ())
     try:
@@ -239,6 +238,10 @@ class JitWrapped:
     except (TypeError, ValueError):
       self._sig = None
     if self._sig is not None:
+      validate_argnums(self._sig, self.static_argnums, "static_argnums")
+      validate_argnums(self._sig, _index_tuple(donate_argnums, "donate_argnums"),
+                       "donate_argnums")
+      validate_argnames(self._sig, self.static_argnames, "static_argnames")
       params = list(self._sig.parameters)
       # Static argnames imply argnums and vice versa, as in JAX.
       nums = set(self.static_argnums)
@@ -573,11 +576,67 @@ def _explain_miss(wrapped, key, args, kwargs):
                  "\n  ".join(best or ["never seen input type signature"]))
 
 
-def jit(fun: Callable | None = None, *, static_argnums=(), static_argnames=(), donate_argnums=(),
+_UNSET = object()
+
+
+def _index_tuple(nums, name: str) -> tuple:
+  """static_argnums/donate_argnums as a tuple of ints (TypeError naming the argument if not)."""
+  if nums is None:
+    return ()
+  tup = (nums,) if isinstance(nums, int) else nums
+  try:
+    tup = tuple(tup)
+  except TypeError:
+    raise TypeError(f"{name} must be an int or a sequence of ints, got {nums!r}.") from None
+  for i in tup:
+    if not isinstance(i, int) or isinstance(i, bool):
+      import numpy as np
+      if isinstance(i, np.integer):
+        continue
+      raise TypeError(f"{name} must be an int or a sequence of ints, got {nums!r} (element "
+                      f"{i!r} of type {type(i).__name__}).")
+  return tuple(int(i) for i in tup)
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def validate_argnums(sig: inspect.Signature, nums: tuple, name: str) -> None:
+  """ValueError (JAX's wording) if an index in `nums` cannot be a positional argument of sig."""
+  n_pos = 0
+  for param in sig.parameters.values():
+    if param.kind in _POSITIONAL:
+      n_pos += 1
+    elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+      return
+  if nums and (-min(nums) > n_pos or max(nums) >= n_pos):
+    raise ValueError(f"Jitted function has {name}={nums}, but only accepts {n_pos} positional "
+                     "arguments.")
+
+
+def validate_argnames(sig: inspect.Signature, names: tuple, name: str) -> None:
+  """ValueError (JAX's wording) if a name in `names` is not a keyword argument of sig."""
+  valid, invalid, var_kw = set(), set(), False
+  for pname, param in sig.parameters.items():
+    if param.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
+      valid.add(pname)
+    elif param.kind is inspect.Parameter.VAR_KEYWORD:
+      var_kw = True
+    else:
+      invalid.add(pname)
+  if bad := invalid & set(names):
+    raise ValueError(f"Jitted function has invalid argnames {bad} in {name}. These are "
+                     "positional-only")
+  if not var_kw and (bad := set(names) - valid):
+    raise ValueError(f"Jitted function has invalid argnames {bad} in {name}. Function does not "
+                     "take these args.")
+
+
+def jit(fun: Callable = _UNSET, *, static_argnums=(), static_argnames=(), donate_argnums=(),
         donate_argnames=(), inline=False, keep_unused=False, device=None, backend=None,
         abstracted_axes=None, compiler_options=None, in_shardings=None, out_shardings=None):
   """Compile `fun` to NumPy code, traced once per input signature. Also a decorator."""
-  if fun is None:
+  if fun is _UNSET:
     return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
                          donate_argnums=donate_argnums)
   if not callable(fun):

@@ -629,7 +629,10 @@ def _user_dtype(dtype, default: str) -> np.dtype:
             complex: dtypes.default_complex}[dtype]()
   if isinstance(dtype, KeyTy):
     raise TypeError(f"dtype {dtype} is a key dtype; use random.key or random.wrap_key_data")
-  dt = np.dtype(dtype)
+  try:
+    dt = np.dtype(dtype)
+  except TypeError:
+    raise TypeError(f"data type {dtype!r} not understood") from None
   canon = dtypes.canonicalize_dtype(dt)
   if canon != dt:
     warnings.warn(_X64_MSG.format(dt.name, canon.name), UserWarning, stacklevel=3)
@@ -816,7 +819,9 @@ def _fold_in_data(data):
 def fold_in(key, data):
   """A new key that is a deterministic function of `key` and the 32-bit integer `data`."""
   kd, typed = _check_prng_key("fold_in", key)
-  if np.ndim(data) if not isinstance(data, (Array, Tracer)) else get_aval(data).ndim:
+  if not isinstance(data, (Array, Tracer, int, np.integer, np.ndarray)):
+    data = L.asarray(data)  # TypeError naming a non-array `data`
+  if get_aval(data).ndim:
     raise TypeError("fold_in accepts a scalar, but was given an array of"
                     f"shape {_shape_of(data)} != (). Use jax.vmap for batching.")
   return _return_keys(typed, random_fold_in_p.bind(kd, _fold_in_data(data)))
@@ -1009,10 +1014,8 @@ def _concrete_int(x, what: str) -> int:
 
 
 def _canonicalize_axis(axis: int, ndim: int) -> int:
-  axis = operator.index(axis)
-  if not -ndim <= axis < ndim:
-    raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
-  return axis % ndim
+  from numjax._src.lax.base import canonical_axis
+  return canonical_axis(axis, ndim)
 
 
 def permutation(key, x, axis: int = 0, independent: bool = False):
@@ -1193,6 +1196,7 @@ def categorical(key, logits, axis: int = -1, shape=None, replace: bool = True,
   lshape = get_aval(logits).shape
   ldtype = get_aval(logits).dtype
   nd = len(lshape)
+  axis = _canonicalize_axis(axis, nd) - nd  # checked; negative, as the code below expects
   batch_shape = tuple(np.delete(np.array(lshape, dtype=np.int64), axis).tolist())
   if shape is None:
     shape = batch_shape

@@ -10,6 +10,7 @@ differentiated, batched and staged.
 """
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Callable, Sequence
 
@@ -259,3 +260,67 @@ def unbroadcast(aval: ShapedArray, ct):
 
 def operand_aval(x) -> ShapedArray:
   return x.aval if is_undefined_primal(x) else core.get_aval(x)
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors for bad input
+# ----------------------------------------------------------------------------------------------
+def rule_error(prim: Primitive, args: Sequence, params: dict, err: Exception) -> Exception:
+  """The error to raise when binding `prim` eagerly failed with `err`.
+
+  Eager evaluation runs a primitive's shape rule only for the first call with given operand
+  dtypes (core's `_validated`), so a later call with bad shapes or parameters reaches NumPy,
+  which either raises its own error (this function is called from the `except` clause of the
+  public function) or silently does something else. Run the rule now: its JAX-style error
+  (naming the shapes) replaces NumPy's; if the rule accepts the operands, `err` stands. Only
+  failing calls pay for this.
+  """
+  if prim.abstract_eval is None:
+    return err
+  try:
+    avals = [core.get_aval(a) for a in args]
+  except TypeError:
+    return err
+  try:
+    prim.abstract_eval(*avals, **params)
+  except (TypeError, ValueError, IndexError) as rule_err:
+    return rule_err
+  return err
+
+
+def check_rule(prim: Primitive, *args, **params) -> None:
+  """Run prim's shape rule on args now (for eager calls whose inputs look wrong)."""
+  prim.abstract_eval(*[core.get_aval(a) for a in args], **params)
+
+
+def canonical_shape(shape, name: str = "Shapes") -> tuple:
+  """A shape as a tuple of Python ints; TypeError (JAX's wording) for anything else."""
+  try:
+    return tuple(map(operator.index, shape))
+  except TypeError:
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+      return (operator.index(shape),)
+    raise TypeError(f"{name} must be 1D sequences of concrete values of integer type, got "
+                    f"{shape!r}.") from None
+
+
+def index_arg(value, what: str) -> int:
+  """operator.index(value), with a TypeError naming the argument when it is not an integer."""
+  try:
+    return operator.index(value)
+  except TypeError:
+    raise TypeError(f"{what} must be an integer, got {value!r} of type "
+                    f"{type(value).__name__}.") from None
+
+
+def canonical_axis(axis, ndim: int, what: str = "axis") -> int:
+  """axis in [-ndim, ndim) as a non-negative int; TypeError for non-integers, ValueError (JAX's
+  wording) when out of range."""
+  try:
+    a = operator.index(axis)
+  except TypeError:
+    raise TypeError(f"{what} must be an integer, got {axis!r} of type "
+                    f"{type(axis).__name__}.") from None
+  if not -ndim <= a < ndim:
+    raise np.exceptions.AxisError(f"axis {a} is out of bounds for array of dimension {ndim}")
+  return a % ndim if ndim else a

@@ -294,7 +294,8 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_no_operand):
 
   >>> lax.switch(1, [lambda x: x + 1., lambda x: x * 2.], 3.)   # Array(6., ...)
   """
-  if not all(callable(b) for b in branches):
+  if callable(branches) or not hasattr(branches, "__iter__") or \
+      not all(callable(b) for b in branches):
     raise TypeError("lax.switch: branches argument should be a sequence of callables.")
   if operand is not _no_operand:
     if operands:
@@ -1128,6 +1129,8 @@ def map(f: Callable, xs, *, batch_size: int | None = None):
 
   >>> lax.map(jnp.sin, jnp.arange(3.))
   """
+  if not callable(f):
+    raise TypeError(f"lax.map: f must be callable, got {type(f).__name__}")
   if batch_size is not None:
     from numjax._src.api import vmap
     leaves, tree = tu.tree_flatten(xs)

@@ -10,13 +10,15 @@ the inputs tied for the running extremum (as `reduce_max` does for ties).
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from numjax._src import core
 from numjax._src.core import ShapedArray
 from numjax._src.interpreters.ad import Zero
 from numjax._src.lax import lax as L
-from numjax._src.lax.base import primitive
+from numjax._src.lax.base import index_arg, primitive
 
 
 def _accumulate(fn):
@@ -180,9 +182,13 @@ cummin_p.jvp = _cum_extremum_jvp(cummin_p)
 def _public(prim):
   def f(operand, axis: int = 0, reverse: bool = False):
     operand = L.asarray(operand)
-    if int(axis) < 0:
+    axis = index_arg(axis, f"lax.{prim.name} axis")
+    if axis < 0:
       raise ValueError("XLA operations do not allow negative axes")
-    return prim.bind(operand, axis=int(axis), reverse=bool(reverse))
+    shape = core.get_aval(operand).shape
+    if axis >= len(shape):
+      raise ValueError(f"axis {axis} is out of bounds for array of shape {shape}")
+    return prim.bind(operand, axis=axis, reverse=bool(reverse))
   f.__name__ = prim.name
   f.__doc__ = (f"Cumulative {prim.name[3:]} along `axis` (from the end if `reverse`): "
                f"`lax.{prim.name}(x, axis=0, reverse=False)`.")

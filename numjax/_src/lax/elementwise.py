@@ -373,7 +373,9 @@ def _select_n_impl(which, *cases):
     return cases[0]
   if which.dtype == np.bool_:
     return np.where(which, cases[1], cases[0])
-  return np.choose(which, cases) if np.ndim(which) else cases[int(which)]
+  # Out-of-range `which` is implementation-defined in JAX; clamp (as XLA's CPU backend does).
+  return np.choose(which, cases, mode="clip") if np.ndim(which) else \
+      cases[min(max(int(which), 0), len(cases) - 1)]
 
 
 def _select_n_aval(which, *cases):
@@ -391,6 +393,8 @@ def _select_n_aval(which, *cases):
                     f"`which` shape {which.shape} but case shape {cases[0].shape}.")
   if which.dtype.kind not in "bi":
     raise TypeError(f"select_n `which` must be boolean or int32, got {which.dtype.name}")
+  if which.dtype.kind == "b" and len(cases) > 2:
+    raise TypeError(f"select_n with boolean `which` cannot have > 2 cases, got {len(cases)}.")
   return ShapedArray(cases[0].shape, dtype, all(c.weak_type for c in cases))
 
 

@@ -41,6 +41,10 @@ def _str_to_fft_type(s: str) -> FftType:
 
 def _fft_impl(x, *, fft_type, fft_lengths):
   k = len(fft_lengths)
+  if not all(fft_lengths) or not x.size:  # empty transforms (NumPy rejects them): empty output
+    aval = _fft_aval(core.ShapedArray(x.shape, x.dtype), fft_type=fft_type,
+                     fft_lengths=fft_lengths)
+    return np.zeros(aval.shape, aval.dtype)
   if k == 1:  # the common case: NumPy's 1-D transforms are cheaper to call
     if fft_type == FftType.FFT:
       out, dtype = np.fft.fft(x), x.dtype

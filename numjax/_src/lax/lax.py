@@ -6,6 +6,7 @@ indexing.py, control_flow.py, linalg.py, fft.py and random_bits.py.
 """
 from __future__ import annotations
 
+import operator as _operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -14,6 +15,8 @@ from numjax._src import core, dtypes
 from numjax._src.array import Array
 from numjax._src.core import Tracer, get_aval
 from numjax._src.interpreters import ad, batching
+from numjax._src.lax.base import (canonical_shape as _canonical_shape, check_rule as _check_rule,
+                                  index_arg as _int_arg, rule_error as _rule_error)
 
 
 _PY_SCALARS = (int, float, complex, bool)  # before this module shadows `complex`
@@ -33,10 +36,30 @@ def asarray(x) -> Any:
     return Array(np.array(x, dtype)[()], weak)
   if isinstance(x, (np.ndarray, np.generic)):
     dt = dtypes.canonicalize_dtype(x.dtype)
+    if dt.kind in _NON_NUMERIC:
+      _raise_non_numeric(x, dt)
     return Array(np.array(x, dt), False)
   if hasattr(x, "__jax_array__"):
     return asarray(x.__jax_array__())
-  return Array(np.array(x, dtypes.canonicalize_dtype(np.asarray(x).dtype)), False)
+  if x is None or isinstance(x, (str, bytes, dict, set)) or callable(x):
+    raise TypeError(f"Value {x!r} of type {type(x)} is not a valid JAX type: pass arrays, NumPy "
+                    "values or Python scalars.")
+  try:
+    val = np.asarray(x)
+  except ValueError as err:  # ragged nested sequences
+    raise TypeError(f"Value {x!r} of type {type(x)} is not a valid JAX type: {err}") from None
+  dt = dtypes.canonicalize_dtype(val.dtype)
+  if dt.kind in _NON_NUMERIC:
+    _raise_non_numeric(x, dt)
+  return Array(np.array(val, dt), False)
+
+
+_NON_NUMERIC = "OSUMm"
+
+
+def _raise_non_numeric(x, dt):
+  raise TypeError(f"Value {x!r} with dtype {dt.str} is not a valid JAX array type. Only arrays "
+                  "of numeric types are supported by JAX.")
 
 
 def _scalar_like(val, ref) -> Array:
@@ -83,17 +106,27 @@ def _is_value(x) -> bool:
 def _unary(prim):
   def f(x):
     return prim.bind(x if _is_value(x) else asarray(x))
-  f.__name__ = prim.name
+  f.__name__ = f.__qualname__ = prim.name
   f.__doc__ = f"Elementwise {prim.name}: `lax.{prim.name}(x)`."
   return f
 
 
 def _binary(prim):
   def f(x, y):
-    if _is_value(x) and _is_value(y):
+    if type(x) is Array and type(y) is Array:
+      sx, sy = x._value.shape, y._value.shape
+      if sx != sy and sx and sy:
+        # NumPy would broadcast ranks that lax rejects; eagerly, core runs the shape rule only
+        # once per dtypes, so run it here when two non-scalar shapes differ (rare for lax).
+        _check_rule(prim, x, y)
       return prim.bind(x, y)
-    return prim.bind(*_args(x, y))
-  f.__name__ = prim.name
+    if not (_is_value(x) and _is_value(y)):
+      x, y = _args(x, y)
+    sx, sy = get_aval(x).shape, get_aval(y).shape
+    if sx != sy and sx and sy:
+      _check_rule(prim, x, y)
+    return prim.bind(x, y)
+  f.__name__ = f.__qualname__ = prim.name
   f.__doc__ = f"Elementwise {prim.name}: `lax.{prim.name}(x, y)`."
   return f
 
@@ -169,11 +202,19 @@ stop_gradient_elementwise = _unary(_ew.stop_gradient_p)
 
 def integer_pow(x, y: int):
   """x ** y for a static Python int y."""
-  return _ew.integer_pow_p.bind(asarray(x), y=int(y))
+  try:
+    y = _operator.index(y)
+  except TypeError:
+    raise TypeError(f"lax.integer_pow requires an integer exponent y, got {y!r} of type "
+                    f"{type(y).__name__}; use lax.pow for non-integer powers.") from None
+  return _ew.integer_pow_p.bind(asarray(x), y=y)
 
 
 def round(x, rounding_method=0):
   """Round to nearest; ties away from zero (0) or to even (1)."""
+  if rounding_method not in (0, 1):
+    raise ValueError(f"{rounding_method!r} is not a valid RoundingMethod: use "
+                     "lax.RoundingMethod.AWAY_FROM_ZERO (0) or TO_NEAREST_EVEN (1).")
   return _ew.round_p.bind(asarray(x), rounding_method=int(rounding_method))
 
 
@@ -184,7 +225,13 @@ class RoundingMethod:
 
 def select_n(which, *cases):
   """cases[which] elementwise; `which` is bool (two cases) or int32."""
-  return _ew.select_n_p.bind(asarray(which), *_args(*cases))
+  if not cases:
+    raise ValueError("select_n requires at least one case")
+  args = (asarray(which), *_args(*cases))
+  try:
+    return _ew.select_n_p.bind(*args)
+  except (ValueError, TypeError, IndexError) as e:
+    raise _rule_error(_ew.select_n_p, args, {}, e) from None
 
 
 def select(pred, on_true, on_false):
@@ -194,13 +241,15 @@ def select(pred, on_true, on_false):
 
 def clamp(min, x, max):
   """min(max(x, min), max) elementwise."""
-  return _ew.clamp_p.bind(*_args(min, x, max))
+  return _bind(_ew.clamp_p, _args(min, x, max), {})
 
 
 def convert_element_type(x, new_dtype, weak_type: bool = False):
   """Cast to `new_dtype` (canonicalised)."""
   x = asarray(x)
-  new_dtype = dtypes.canonicalize_dtype(new_dtype)
+  if new_dtype is None:
+    raise ValueError("lax.convert_element_type: new_dtype must be specified, got None.")
+  new_dtype = _numeric_dtype(new_dtype, "lax.convert_element_type new_dtype")
   aval = get_aval(x)
   if aval.dtype == new_dtype and aval.weak_type == weak_type:
     return x
@@ -209,7 +258,12 @@ def convert_element_type(x, new_dtype, weak_type: bool = False):
 
 
 def bitcast_convert_type(x, new_dtype):
-  return _ew.bitcast_convert_type_p.bind(asarray(x), new_dtype=np.dtype(new_dtype))
+  x, params = asarray(x), dict(new_dtype=_numeric_dtype(new_dtype, "bitcast_convert_type "
+                                                       "new_dtype"))
+  try:
+    return _ew.bitcast_convert_type_p.bind(x, **params)
+  except (ValueError, TypeError) as e:
+    raise _rule_error(_ew.bitcast_convert_type_p, (x,), params, e) from None
 
 
 def stop_gradient(x):
@@ -243,22 +297,35 @@ def _bshape(*xs):
 from numjax._src.lax import structural as _st  # noqa: E402
 
 
+def _bind(prim, args, params):
+  """prim.bind(*args, **params); an eager NumPy failure becomes the shape rule's error."""
+  try:
+    return prim.bind(*args, **params)
+  except (ValueError, TypeError, IndexError) as e:
+    raise _rule_error(prim, args, params, e) from None
+
+
 def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int], sharding=None):
   """Broadcast x into `shape`, its axes going to `broadcast_dimensions`."""
   x = asarray(x)
-  shape = tuple(int(s) for s in shape)
-  broadcast_dimensions = tuple(int(d) for d in broadcast_dimensions)
+  shape = _canonical_shape(shape, "broadcast_in_dim shape")
+  broadcast_dimensions = _canonical_shape(broadcast_dimensions, "broadcast_in_dim "
+                                         "broadcast_dimensions")
   if get_aval(x).shape == shape and broadcast_dimensions == tuple(range(len(shape))):
     return x
-  return _st.broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions,
-                                     sharding=None)
+  try:
+    return _st.broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=broadcast_dimensions,
+                                       sharding=None)
+  except (ValueError, TypeError, IndexError) as e:
+    raise _rule_error(_st.broadcast_in_dim_p, (x,), dict(
+        shape=shape, broadcast_dimensions=broadcast_dimensions, sharding=None), e) from None
 
 
 def broadcast(x, sizes: Sequence[int]):
   """Add leading dimensions of the given sizes."""
   x = asarray(x)
   nd = get_aval(x).ndim
-  sizes = tuple(sizes)
+  sizes = _canonical_shape(sizes, "broadcast sizes")
   return broadcast_in_dim(x, sizes + get_aval(x).shape, tuple(range(len(sizes), len(sizes) + nd)))
 
 
@@ -266,7 +333,8 @@ def broadcast_to_shape(x, shape):
   """NumPy-style broadcast of x to `shape` (trailing alignment)."""
   x = asarray(x)
   xs = get_aval(x).shape
-  if xs == tuple(shape):
+  shape = _canonical_shape(shape)
+  if xs == shape:
     return x
   nd = len(shape)
   dims = tuple(range(nd - len(xs), nd))
@@ -276,20 +344,41 @@ def broadcast_to_shape(x, shape):
 def reshape(x, new_sizes: Sequence[int], dimensions=None, sharding=None):
   """Reshape (row-major); `dimensions` transposes first."""
   x = asarray(x)
-  new_sizes = tuple(int(s) for s in new_sizes)
+  new_sizes = _canonical_shape(new_sizes)
   if dimensions is not None and tuple(dimensions) != tuple(range(get_aval(x).ndim)):
     x = transpose(x, dimensions)
   if get_aval(x).shape == new_sizes:
     return x
-  return _st.reshape_p.bind(x, new_sizes=new_sizes, dimensions=None, sharding=None)
+  if -1 in new_sizes:  # NumPy would infer it; other negative sizes make NumPy raise
+    raise TypeError(f"lax.reshape new_sizes must all be non-negative (no -1 placeholders), got "
+                    f"{new_sizes} for operand shape {get_aval(x).shape}; use jnp.reshape to "
+                    "infer a dimension.")
+  try:
+    return _st.reshape_p.bind(x, new_sizes=new_sizes, dimensions=None, sharding=None)
+  except (ValueError, TypeError, IndexError) as e:
+    raise _rule_error(_st.reshape_p, (x,), dict(new_sizes=new_sizes, dimensions=None,
+                                                sharding=None), e) from None
+
+
+def _axis_error(axis, ndim):
+  # NumPy's AxisError: a ValueError and an IndexError (JAX raises either, depending on the op).
+  return np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
 
 
 def squeeze(x, dimensions: Sequence[int]):
   x = asarray(x)
-  nd = get_aval(x).ndim
-  dims = tuple(sorted(int(d) % nd for d in dimensions)) if nd else ()
+  shape = get_aval(x).shape
+  nd = len(shape)
+  dims = _canonical_shape(dimensions, "squeeze dimensions")
+  for d in dims:
+    if not -nd <= d < nd:
+      raise _axis_error(d, nd)
+  dims = tuple(sorted(set(d % nd for d in dims))) if nd else ()
   if not dims:
     return x
+  if any(shape[d] != 1 for d in dims):
+    raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one, "
+                     f"got shape={shape} and dimensions={tuple(dimensions)}")
   return _st.squeeze_p.bind(x, dimensions=dims)
 
 
@@ -297,8 +386,14 @@ def expand_dims(x, dimensions: Sequence[int]):
   """Insert size-1 axes at `dimensions` (positions in the output)."""
   x = asarray(x)
   shape = list(get_aval(x).shape)
+  dimensions = _canonical_shape(dimensions, "expand_dims dimensions")
   nd = len(shape) + len(dimensions)
+  for d in dimensions:
+    if not -nd <= d < nd:
+      raise _axis_error(d, nd)
   dims = sorted(d % nd for d in dimensions)
+  if len(set(dims)) != len(dims):
+    raise ValueError(f"repeated axis in lax.expand_dims: {tuple(dimensions)}")
   for d in dims:
     shape.insert(d, 1)
   kept = tuple(i for i in range(nd) if i not in dims)
@@ -307,43 +402,79 @@ def expand_dims(x, dimensions: Sequence[int]):
 
 def transpose(x, permutation: Sequence[int]):
   x = asarray(x)
-  permutation = tuple(int(p) for p in permutation)
-  if permutation == tuple(range(len(permutation))):
+  permutation = _canonical_shape(permutation, "transpose permutation")
+  if permutation == tuple(range(len(permutation))) and len(permutation) == get_aval(x).ndim:
     return x
-  return _st.transpose_p.bind(x, permutation=permutation)
+  try:
+    return _st.transpose_p.bind(x, permutation=permutation)
+  except (ValueError, TypeError, IndexError) as e:
+    raise _rule_error(_st.transpose_p, (x,), dict(permutation=permutation), e) from None
 
 
 def rev(x, dimensions: Sequence[int]):
-  return _st.rev_p.bind(asarray(x), dimensions=tuple(int(d) for d in dimensions))
+  x = asarray(x)
+  return _bind(_st.rev_p, (x,), dict(dimensions=_canonical_shape(dimensions, "rev dimensions")))
 
 
 def concatenate(operands: Sequence, dimension: int):
+  if _is_value(operands) or isinstance(operands, (np.ndarray, str, bytes)) or not hasattr(
+      operands, "__iter__"):
+    raise TypeError(f"lax.concatenate takes a sequence of arrays, got {type(operands).__name__}"
+                    f" {operands!r}.")
+  operands = list(operands)
+  if not operands:
+    raise ValueError("concatenate requires a non-empty sequences of arrays")
   ops = _args(*operands)
+  dimension = _operator.index(dimension)
   if len(ops) == 1:
-    return ops[0]
-  return _st.concatenate_p.bind(*ops, dimension=int(dimension))
+    x, = ops
+    if not 0 <= dimension < get_aval(x).ndim:
+      raise TypeError(f"concatenate dimension out of bounds: dimension {dimension} for shapes "
+                      f"{get_aval(x).shape}.")
+    return x
+  return _bind(_st.concatenate_p, ops, dict(dimension=dimension))
 
 
 def pad(x, padding_value, padding_config):
   x, pv = _args(x, padding_value)
-  return _st.pad_p.bind(x, pv, padding_config=tuple(tuple(int(v) for v in c)
-                                                    for c in padding_config))
+  try:
+    config = tuple(tuple(_operator.index(v) for v in c) for c in padding_config)
+  except TypeError:
+    raise TypeError(f"padding_config must be a sequence of (low, high, interior) integer "
+                    f"triples, got {padding_config!r}.") from None
+  if any(len(c) != 3 for c in config):
+    raise ValueError(f"padding_config must be a sequence of (low, high, interior) triples, got "
+                     f"{padding_config!r}.")
+  params = dict(padding_config=config)
+  if get_aval(pv).shape or any(lo < 0 or hi < 0 or i < 0 for lo, hi, i in config):
+    _check_rule(_st.pad_p, x, pv, **params)  # what NumPy would silently accept
+  return _bind(_st.pad_p, (x, pv), params)
 
 
 def slice(x, start_indices, limit_indices, strides=None):
   x = asarray(x)
-  start = tuple(int(i) for i in start_indices)
-  limit = tuple(int(i) for i in limit_indices)
-  strides = None if strides is None or all(s == 1 for s in strides) else tuple(
-      int(s) for s in strides)
-  if start == (0,) * len(start) and limit == get_aval(x).shape and strides is None:
+  start = _canonical_shape(start_indices, "slice start_indices")
+  limit = _canonical_shape(limit_indices, "slice limit_indices")
+  strides = None if strides is None or all(s == 1 for s in strides) else _canonical_shape(
+      strides, "slice strides")
+  shape = get_aval(x).shape
+  if start == (0,) * len(start) and limit == shape and strides is None:
     return x
-  return _st.slice_p.bind(x, start_indices=start, limit_indices=limit, strides=strides)
+  params = dict(start_indices=start, limit_indices=limit, strides=strides)
+  if (len(start) != len(shape) or len(limit) != len(shape)
+      or not all(0 <= a <= b <= n for a, b, n in zip(start, limit, shape))
+      or (strides is not None and (len(strides) != len(shape)
+                                   or any(st <= 0 for st in strides)))):
+    _check_rule(_st.slice_p, x, **params)  # NumPy would clip or wrap silently
+  return _st.slice_p.bind(x, **params)
 
 
 def slice_in_dim(x, start_index, limit_index, stride=1, axis=0):
   x = asarray(x)
   shape = get_aval(x).shape
+  axis = _int_arg(axis, "slice_in_dim axis")
+  if not -len(shape) <= axis < len(shape):
+    raise _axis_error(axis, len(shape))
   axis = axis % len(shape)
   start = [0] * len(shape)
   limit = list(shape)
@@ -357,24 +488,39 @@ def slice_in_dim(x, start_index, limit_index, stride=1, axis=0):
 
 def index_in_dim(x, index, axis=0, keepdims=True):
   x = asarray(x)
-  n = get_aval(x).shape[axis]
+  shape = get_aval(x).shape
+  axis, index = _int_arg(axis, "index_in_dim axis"), _int_arg(index, "index_in_dim index")
+  if not -len(shape) <= axis < len(shape):
+    raise _axis_error(axis, len(shape))
+  n = shape[axis]
+  if not -n <= index < n:
+    raise IndexError(f"index {index} is out of bounds for axis {axis} with size {n}")
   index = index + n if index < 0 else index
   out = slice_in_dim(x, index, index + 1, 1, axis)
   return out if keepdims else squeeze(out, (axis,))
 
 
-def _index_arg(i):
+def _index_arg(i, what="dynamic_slice"):
+  if isinstance(i, (str, bytes)) or i is None:
+    raise TypeError(f"index arguments to {what} must be integers, got {i!r} of type "
+                    f"{type(i).__name__}.")
   i = asarray(i)
   aval = get_aval(i)
   if aval.dtype.kind not in "iu":
-    raise TypeError(f"index arguments must be integers, got {aval.dtype.name}")
+    raise TypeError(f"index arguments to {what} must be integers, got {aval.dtype.name}")
+  if aval.shape:
+    raise TypeError(f"start_indices arguments to {what} must be scalars, got an index of shape "
+                    f"{aval.shape}; pass one scalar index per operand dimension.")
   return i
 
 
-def _dynamic_indices(x, start_indices, allow_negative_indices=True) -> list:
+def _dynamic_indices(x, start_indices, allow_negative_indices=True, what="dynamic_slice") -> list:
   """Start indices as integer arrays; negative ones count from the end (as in JAX), before
   the primitive clamps them into range."""
   shape = get_aval(x).shape
+  if isinstance(start_indices, (str, bytes)) or not hasattr(start_indices, "__len__"):
+    raise TypeError(f"start_indices to {what} must be a sequence of scalar indices, got "
+                    f"{start_indices!r}.")
   if len(start_indices) != len(shape):
     raise ValueError(f"Length of slice indices must match number of operand dimensions "
                      f"({len(start_indices)} vs {shape})")
@@ -387,7 +533,7 @@ def _dynamic_indices(x, start_indices, allow_negative_indices=True) -> list:
       dt = np.asarray(i).dtype if isinstance(i, np.integer) else dtypes.default_int()
       out.append(Array(np.array(i + d if neg and i < 0 else i, dt)[()], False))
       continue
-    i = _index_arg(i)
+    i = _index_arg(i, what)
     if not neg or get_aval(i).dtype.kind == "u":
       out.append(i)
     elif type(i) is Array:  # known now: wrap without staging anything
@@ -401,20 +547,31 @@ def _dynamic_indices(x, start_indices, allow_negative_indices=True) -> list:
 def dynamic_slice(x, start_indices, slice_sizes, *, allow_negative_indices=True):
   """The slice of `slice_sizes` at `start_indices` (clamped into range)."""
   x = asarray(x)
-  return _st.dynamic_slice_p.bind(x, *_dynamic_indices(x, start_indices, allow_negative_indices),
-                                  slice_sizes=tuple(int(s) for s in slice_sizes))
+  sizes = _canonical_shape(slice_sizes, "dynamic_slice slice_sizes")
+  shape = get_aval(x).shape
+  idx = _dynamic_indices(x, start_indices, allow_negative_indices)
+  if len(sizes) != len(shape) or not all(0 <= n <= s for n, s in zip(sizes, shape)):
+    _check_rule(_st.dynamic_slice_p, x, *idx, slice_sizes=sizes)  # NumPy would clip silently
+  return _st.dynamic_slice_p.bind(x, *idx, slice_sizes=sizes)
 
 
 def dynamic_update_slice(x, update, start_indices, *, allow_negative_indices=True):
   """x with `update` written at `start_indices` (clamped into range)."""
   x, update = _args(x, update)
-  return _st.dynamic_update_slice_p.bind(
-      x, update, *_dynamic_indices(x, start_indices, allow_negative_indices))
+  args = (x, update, *_dynamic_indices(x, start_indices, allow_negative_indices,
+                                       "dynamic_update_slice"))
+  xa, ua = get_aval(x), get_aval(update)
+  if xa.dtype != ua.dtype or xa.ndim != ua.ndim:
+    _check_rule(_st.dynamic_update_slice_p, *args)
+  return _bind(_st.dynamic_update_slice_p, args, {})
 
 
 def dynamic_slice_in_dim(x, start_index, slice_size, axis=0):
   x = asarray(x)
   shape = get_aval(x).shape
+  axis = _int_arg(axis, "dynamic_slice_in_dim axis")
+  if not -len(shape) <= axis < len(shape):
+    raise _axis_error(axis, len(shape))
   starts = [np.int32(0)] * len(shape)
   starts[axis] = start_index
   sizes = list(shape)
@@ -429,7 +586,11 @@ def dynamic_index_in_dim(x, index, axis=0, keepdims=True):
 
 def dynamic_update_slice_in_dim(x, update, start_index, axis):
   x = asarray(x)
-  starts = [np.int32(0)] * get_aval(x).ndim
+  nd = get_aval(x).ndim
+  axis = _int_arg(axis, "dynamic_update_slice_in_dim axis")
+  if not -nd <= axis < nd:
+    raise _axis_error(axis, nd)
+  starts = [np.int32(0)] * nd
   starts[axis] = start_index
   return dynamic_update_slice(x, update, starts)
 
@@ -441,25 +602,49 @@ def dynamic_update_index_in_dim(x, update, index, axis):
   return dynamic_update_slice_in_dim(x, update, index, axis)
 
 
+def _numeric_dtype(dtype, what: str):
+  dt = dtypes.canonicalize_dtype(dtype)
+  if dt.kind in _NON_NUMERIC:
+    raise TypeError(f"{what} must be a numeric (or bool) dtype, got {dtype!r}")
+  return dt
+
+
 def iota(dtype, size: int):
-  return _st.iota_p.bind(dtype=dtypes.canonicalize_dtype(dtype), shape=(int(size),), dimension=0,
+  size, = _canonical_shape((size,), "iota size")
+  if size < 0:
+    raise TypeError(f"iota shape must have every element be nonnegative, got ({size},).")
+  return _st.iota_p.bind(dtype=_numeric_dtype(dtype, "iota dtype"), shape=(size,), dimension=0,
                          sharding=None)
 
 
 def broadcasted_iota(dtype, shape, dimension: int):
-  return _st.iota_p.bind(dtype=dtypes.canonicalize_dtype(dtype), shape=tuple(shape),
+  shape = _canonical_shape(shape, "broadcasted_iota shape")
+  if any(d < 0 for d in shape):
+    raise TypeError(f"iota shape must have every element be nonnegative, got {shape}.")
+  if not 0 <= dimension < len(shape):
+    raise ValueError(f"iota dimension must be between 0 and len(shape), got "
+                     f"dimension={dimension} for shape {shape}")
+  return _st.iota_p.bind(dtype=_numeric_dtype(dtype, "iota dtype"), shape=shape,
                          dimension=int(dimension), sharding=None)
 
 
 def full(shape, fill_value, dtype=None):
   """An array of `shape` filled with `fill_value`."""
-  shape = tuple(int(s) for s in shape)
+  shape = _canonical_shape(shape)
+  if any(d < 0 for d in shape):
+    raise TypeError(f"broadcast_in_dim shape must have every element be nonnegative, got "
+                    f"{shape}.")
   weak = dtype is None and _is_python_scalar(fill_value)
   if dtype is None:
     dtype = get_aval(fill_value).dtype
   dtype = dtypes.canonicalize_dtype(dtype)
   if isinstance(fill_value, Tracer):
     return broadcast_to_shape(convert_element_type(fill_value, dtype, weak), shape)
+  if not _is_python_scalar(fill_value) and type(fill_value) is not Array:
+    fill_value = asarray(fill_value)
+  if get_aval(fill_value).shape:
+    raise TypeError(f"full must be called with scalar fill_value, got fill_value.shape "
+                    f"{get_aval(fill_value).shape}.")
   val = Array(np.array(fill_value._value if type(fill_value) is Array else fill_value,
                        dtype)[()], weak)
   if not shape:
@@ -471,9 +656,11 @@ def full_like(x, fill_value, dtype=None, shape=None):
   aval = get_aval(x)
   dt = dtypes.canonicalize_dtype(dtype) if dtype is not None else aval.dtype
   weak = aval.weak_type if dtype is None else False
-  shape = aval.shape if shape is None else tuple(shape)
+  shape = aval.shape if shape is None else _canonical_shape(shape)
   if isinstance(fill_value, Tracer):
     return broadcast_to_shape(convert_element_type(fill_value, dt, weak), shape)
+  if not _is_python_scalar(fill_value):
+    fill_value = asarray(fill_value)._value
   val = Array(np.array(fill_value, dt)[()], weak)
   return broadcast_in_dim(val, shape, ()) if shape else val
 
@@ -499,8 +686,15 @@ from numjax._src.lax import reductions as _red  # noqa: E402
 
 
 def _axes(x, axes):
-  nd = get_aval(x).ndim
-  return tuple(sorted(int(a) % nd for a in axes)) if nd else ()
+  aval = get_aval(x)
+  nd = aval.ndim
+  axes = _canonical_shape(axes, "reduction axes")
+  if any(not -nd <= a < nd for a in axes):
+    raise ValueError(f"reduction axes {axes} contains out-of-bounds indices for {aval}.")
+  out = tuple(sorted(a % nd for a in axes)) if nd else ()
+  if len(set(out)) != len(out):
+    raise ValueError(f"duplicate value in 'axes' of reduction: {axes}")
+  return out
 
 
 def reduce_sum(x, axes):
@@ -539,29 +733,51 @@ def reduce_or(x, axes):
   return _red.reduce_or_p.bind(x, axes=axes, out_sharding=None) if axes else x
 
 
+def _arg_params(x, axis, index_dtype):
+  shape = get_aval(x).shape
+  axis = _int_arg(axis, "axis")
+  if not 0 <= axis < len(shape):
+    raise ValueError(f"Invalid axis {axis} for operand shape {shape}")
+  if shape[axis] == 0:
+    raise ValueError(f"attempt to get argmax or argmin of an empty sequence: axis {axis} of "
+                     f"an operand of shape {shape} has size 0")
+  index_dtype = dtypes.canonicalize_dtype(index_dtype)
+  if index_dtype.kind not in "iu":
+    raise TypeError(f"index_dtype must be an integer type, but got {index_dtype.name}")
+  return dict(axes=(axis,), index_dtype=index_dtype)
+
+
 def argmax(x, axis: int, index_dtype):
   x = asarray(x)
-  return _red.argmax_p.bind(x, axes=(int(axis) % get_aval(x).ndim,),
-                            index_dtype=dtypes.canonicalize_dtype(index_dtype))
+  return _red.argmax_p.bind(x, **_arg_params(x, axis, index_dtype))
 
 
 def argmin(x, axis: int, index_dtype):
   x = asarray(x)
-  return _red.argmin_p.bind(x, axes=(int(axis) % get_aval(x).ndim,),
-                            index_dtype=dtypes.canonicalize_dtype(index_dtype))
+  return _red.argmin_p.bind(x, **_arg_params(x, axis, index_dtype))
 
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None,
                 out_sharding=None):
   """General tensor contraction: ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))."""
   lhs, rhs = _args(lhs, rhs)
-  (lc, rc), (lb, rb) = dimension_numbers
-  dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
-        (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))
+  try:
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((_canonical_shape(lc), _canonical_shape(rc)),
+          (_canonical_shape(lb), _canonical_shape(rb)))
+  except (TypeError, ValueError):
+    raise TypeError("dot_general dimension_numbers must be a pair "
+                    "((lhs_contracting_dims, rhs_contracting_dims), (lhs_batch_dims, "
+                    f"rhs_batch_dims)) of integer sequences, got {dimension_numbers!r}.") from None
   pet = dtypes.canonicalize_dtype(preferred_element_type) if preferred_element_type is not None \
       else get_aval(lhs).dtype
-  return _red.dot_general_p.bind(lhs, rhs, dimension_numbers=dn, precision=None,
-                                 preferred_element_type=pet, out_sharding=None)
+  try:
+    return _red.dot_general_p.bind(lhs, rhs, dimension_numbers=dn, precision=None,
+                                   preferred_element_type=pet, out_sharding=None)
+  except (ValueError, TypeError, IndexError) as e:
+    raise _rule_error(_red.dot_general_p, (lhs, rhs), dict(
+        dimension_numbers=dn, precision=None, preferred_element_type=pet, out_sharding=None),
+        e) from None
 
 
 def dot(lhs, rhs, precision=None, preferred_element_type=None):

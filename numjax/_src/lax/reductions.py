@@ -19,7 +19,9 @@ def moveaxis(x, src, dst):
 def _reduced_shape(x, axes):
   for a in axes:
     if not 0 <= a < x.ndim:
-      raise ValueError(f"reduction axes {tuple(axes)} out of range for operand of shape {x.shape}")
+      raise ValueError(f"reduction axes {tuple(axes)} contains out-of-bounds indices for {x}.")
+  if len(set(axes)) != len(axes):
+    raise ValueError(f"duplicate value in 'axes' of reduction: {tuple(axes)}")
   return tuple(s for i, s in enumerate(x.shape) if i not in axes)
 
 
@@ -187,10 +189,23 @@ def _dot_impl(x, y, *, dimension_numbers, precision=None, preferred_element_type
 def _dot_aval(x, y, *, dimension_numbers, precision=None, preferred_element_type=None,
               out_sharding=None):
   (lc, rc), (lb, rb) = dimension_numbers
-  if len(lc) != len(rc) or any(x.shape[a] != y.shape[b] for a, b in zip(lc, rc)):
+  for side, a, contract, batch in (("lhs", x, lc, lb), ("rhs", y, rc, rb)):
+    if any(not 0 <= d < a.ndim for d in tuple(contract) + tuple(batch)):
+      raise TypeError(f"dot_general requires {side} dimension numbers to be nonnegative and less "
+                      f"than the number of axes of the {side} value, got {side}_batch of "
+                      f"{tuple(batch)} and {side}_contracting of {tuple(contract)} for {side} of "
+                      f"rank {a.ndim}")
+    if len(set(contract) | set(batch)) != len(contract) + len(batch):
+      raise TypeError(f"dot_general requires {side} batch and contracting dimensions to be "
+                      f"distinct, got {side}_batch of {tuple(batch)} and {side}_contracting of "
+                      f"{tuple(contract)}")
+  if len(lc) != len(rc):
+    raise TypeError(f"dot_general requires equal numbers of lhs and rhs contracting dimensions, "
+                    f"got lhs_contracting of {tuple(lc)} and rhs_contracting of {tuple(rc)}.")
+  if any(x.shape[a] != y.shape[b] for a, b in zip(lc, rc)):
     raise TypeError(f"dot_general requires contracting dimensions to have the same shape, got "
-                    f"{[x.shape[a] for a in lc]} and {[y.shape[b] for b in rc]} (lhs shape "
-                    f"{x.shape}, rhs shape {y.shape}).")
+                    f"{tuple(x.shape[a] for a in lc)} and {tuple(y.shape[b] for b in rc)} (lhs "
+                    f"shape {x.shape}, rhs shape {y.shape}).")
   if len(lb) != len(rb) or any(x.shape[a] != y.shape[b] for a, b in zip(lb, rb)):
     raise TypeError(f"dot_general requires lhs batch dimensions and rhs batch dimensions to "
                     f"have the same shape, got {[x.shape[a] for a in lb]} and "

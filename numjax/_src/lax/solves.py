@@ -230,6 +230,9 @@ def custom_linear_solve(matvec: Callable, b, solve: Callable, transpose_solve=No
 
   >>> custom_linear_solve(lambda x: A @ x, b, lambda mv, b: jnp.linalg.solve(A, b))
   """
+  if not callable(matvec) or not callable(solve):
+    raise TypeError("lax.custom_linear_solve: matvec and solve must be callables, got "
+                    f"{type(matvec).__name__} and {type(solve).__name__}")
   from numjax._src.api import linear_transpose
   if transpose_solve is None and symmetric:
     transpose_solve = solve

@@ -10,6 +10,7 @@ iota along with the operands.
 """
 from __future__ import annotations
 
+import operator
 from typing import Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ from numjax._src.core import ShapedArray
 from numjax._src.interpreters import batching
 from numjax._src.interpreters.ad import Zero
 from numjax._src.lax import lax as L
-from numjax._src.lax.base import primitive
+from numjax._src.lax.base import canonical_axis, index_arg, primitive
 
 
 # --- sort ---------------------------------------------------------------------------------------
@@ -130,10 +131,8 @@ sort_p.batch = _sort_batch
 
 
 def _canonical_dim(dimension: int, ndim: int, what="dimension") -> int:
-  d = int(dimension)
-  if not -ndim <= d < ndim:
-    raise ValueError(f"{what} {d} is out of bounds for array of rank {ndim}")
-  return d % ndim
+  d = canonical_axis(dimension, ndim, what)
+  return d
 
 
 def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
@@ -145,6 +144,9 @@ def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1
     if not 1 <= num_keys <= len(ops):
       raise ValueError(f"num_keys={num_keys} must be between 1 and len(operand)={len(ops)}")
     dim = _canonical_dim(dimension, core.get_aval(ops[0]).ndim)
+    if len({core.get_aval(o).shape for o in ops}) > 1:
+      raise TypeError(f"Arguments to sort must have equal shapes, got: "
+                      f"{' '.join(str(core.get_aval(o).shape) for o in ops)}")
     return tuple(sort_p.bind(*ops, dimension=dim, is_stable=bool(is_stable),
                              num_keys=int(num_keys)))
   if num_keys != 1:
@@ -158,6 +160,9 @@ def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True):
   """Sort `keys` along `dimension` and permute `values` the same way."""
   k, v = L.asarray(keys), L.asarray(values)
   dim = _canonical_dim(dimension, core.get_aval(k).ndim)
+  if core.get_aval(k).shape != core.get_aval(v).shape:
+    raise TypeError(f"Arguments to sort must have equal shapes, got: {core.get_aval(k).shape} "
+                    f"{core.get_aval(v).shape}")
   out = sort_p.bind(k, v, dimension=dim, is_stable=bool(is_stable), num_keys=1)
   return tuple(out)
 
@@ -226,8 +231,12 @@ top_k_p.batch = _top_k_batch
 def top_k(operand, k: int, *, axis: int = -1):
   """The `k` largest entries along `axis` (sorted, descending) and their int32 indices."""
   x = L.asarray(operand)
-  k = int(k)
-  nd = core.get_aval(x).ndim
-  if nd == 0:
-    raise TypeError("top_k operand must have >= 1 dimension, got ()")
-  return tuple(top_k_p.bind(x, k=k, axis=_canonical_dim(axis, nd, "axis")))
+  k = index_arg(k, "top_k k")
+  shape = core.get_aval(x).shape
+  if k < 0:
+    raise ValueError(f"k argument to top_k must be nonnegative, got {k}")
+  axis = _canonical_dim(axis, len(shape), "axis")
+  if shape[axis] < k:
+    raise ValueError(f"k argument to top_k must be no larger than size along axis; got "
+                     f"k={k} with shape={shape} and axis={axis}")
+  return tuple(top_k_p.bind(x, k=k, axis=axis))

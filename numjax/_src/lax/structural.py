@@ -32,19 +32,31 @@ def _structural(name, impl, shape_rule):
 # --- broadcast_in_dim ---------------------------------------------------------------------------
 def _bid_impl(x, *, shape, broadcast_dimensions, sharding=None):
   x = np.asarray(x)
+  dims = broadcast_dimensions
+  if any(a > b for a, b in zip(dims, dims[1:])):  # unsorted: the operand's axes are permuted
+    order = np.argsort(dims)
+    x, dims = x.transpose(order), tuple(dims[i] for i in order)
   expanded = [1] * len(shape)
-  for src, dst in enumerate(broadcast_dimensions):
+  for src, dst in enumerate(dims):
     expanded[dst] = x.shape[src]
   return np.broadcast_to(x.reshape(expanded), shape)
 
 
 def _bid_shape(x, *, shape, broadcast_dimensions, sharding=None):
+  if any(d < 0 for d in shape):
+    raise TypeError(f"broadcast_in_dim shape must have every element be nonnegative, got "
+                    f"{tuple(shape)}.")
   if len(broadcast_dimensions) != x.ndim:
     raise TypeError(f"broadcast_in_dim broadcast_dimensions must have length equal to operand "
                     f"ndim; got broadcast_dimensions {broadcast_dimensions} for operand ndim "
                     f"{x.ndim}.")
+  if any(not 0 <= d < len(shape) for d in broadcast_dimensions) or \
+      len(set(broadcast_dimensions)) != len(broadcast_dimensions):
+    raise TypeError(f"broadcast_in_dim broadcast_dimensions must be a subset of output "
+                    f"dimensions, got {tuple(broadcast_dimensions)} for operand ndim {x.ndim} "
+                    f"and shape {tuple(shape)}.")
   for src, dst in enumerate(broadcast_dimensions):
-    if not (0 <= dst < len(shape)) or x.shape[src] not in (1, shape[dst]):
+    if x.shape[src] not in (1, shape[dst]):
       raise TypeError(f"broadcast_in_dim operand dimension sizes must either be 1, or be equal "
                       f"to their corresponding dimensions in the target broadcast shape; got "
                       f"operand of shape {x.shape}, target broadcast shape {shape}, "
@@ -62,6 +74,10 @@ def _bid_transpose(ct, x, *, shape, broadcast_dimensions, sharding=None):
   unit = tuple(d for s, d in enumerate(broadcast_dimensions) if aval.shape[s] == 1 and shape[d] != 1)
   summed = tuple(sorted(set(range(len(shape))) - set(broadcast_dimensions)) + list(unit))
   out = L.reduce_sum(ct, tuple(sorted(summed))) if summed else ct
+  kept = [d for d in sorted(broadcast_dimensions) if d not in unit]
+  want = [d for d in broadcast_dimensions if d not in unit]
+  if kept != want:  # unsorted broadcast_dimensions permuted the operand's axes
+    out = L.transpose(out, tuple(kept.index(d) for d in want))
   if core.get_aval(out).shape != aval.shape:
     out = L.reshape(out, aval.shape)
   return [out]
@@ -101,10 +117,13 @@ reshape_p.batch = lambda vals, dims, *, new_sizes, dimensions=None, sharding=Non
 
 # --- squeeze -------------------------------------------------------------------------------------
 def _squeeze_shape(x, *, dimensions):
+  for d in dimensions:
+    if not -x.ndim <= d < x.ndim:
+      raise ValueError(f"axis {d} is out of bounds for array of dimension {x.ndim}")
   dims = {d % x.ndim for d in dimensions} if x.ndim else set()
   for d in dims:
     if x.shape[d] != 1:
-      raise TypeError(f"cannot select an axis to squeeze out which has size not equal to one, "
+      raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one, "
                       f"got shape={x.shape} and dimensions={tuple(dimensions)}")
   return tuple(s for i, s in enumerate(x.shape) if i not in dims)
 
@@ -136,8 +155,17 @@ transpose_p.batch = lambda vals, dims, *, permutation: (
 
 
 # --- rev -------------------------------------------------------------------------------------------
+def _rev_shape(x, *, dimensions):
+  if len(set(dimensions)) != len(dimensions):
+    raise TypeError(f"rev dimensions must be unique, got {tuple(dimensions)}.")
+  if any(not 0 <= d < x.ndim for d in dimensions):
+    raise TypeError(f"rev dimensions must all be less than operand ndim (and non-negative), got "
+                    f"dimensions {tuple(dimensions)} for operand ndim {x.ndim}.")
+  return x.shape
+
+
 rev_p = _structural("rev", lambda x, *, dimensions: np.flip(x, tuple(dimensions)) if dimensions
-                    else x, lambda x, *, dimensions: x.shape)
+                    else x, _rev_shape)
 deflinear(rev_p, lambda ct, x, *, dimensions: [L.rev(ct, dimensions)])
 rev_p.batch = lambda vals, dims, *, dimensions: (
     rev_p.bind(moveaxis(vals[0], dims[0], 0), dimensions=tuple(d + 1 for d in dimensions)), 0)
@@ -146,8 +174,14 @@ rev_p.batch = lambda vals, dims, *, dimensions: (
 # --- concatenate ---------------------------------------------------------------------------------
 def _concat_aval(*xs, dimension):
   if not xs:
-    raise TypeError("concatenate requires at least one operand")
+    raise ValueError("concatenate requires a non-empty sequences of arrays")
   x0 = xs[0]
+  if len({x.ndim for x in xs}) > 1:
+    raise TypeError(f"Cannot concatenate arrays with different numbers of dimensions: got "
+                    f"{', '.join(str(x.shape) for x in xs)}.")
+  if not 0 <= dimension < x0.ndim:
+    raise TypeError(f"concatenate dimension out of bounds: dimension {dimension} for shapes "
+                    f"{', '.join(str(x.shape) for x in xs)}.")
   for x in xs:
     if x.ndim != x0.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape))
                                 if i != dimension):
@@ -155,8 +189,9 @@ def _concat_aval(*xs, dimension):
                       f"than the one being concatenated: concatenating along dimension "
                       f"{dimension} for shapes {', '.join(str(x.shape) for x in xs)}.")
   if len({x.dtype for x in xs}) > 1:
-    raise TypeError(f"Cannot concatenate arrays with different dtypes: "
-                    f"{', '.join(x.dtype.name for x in xs)}.")
+    raise TypeError(f"lax.concatenate requires arguments to have the same dtypes, got "
+                    f"{', '.join(x.dtype.name for x in xs)}. (Tip: jnp.concatenate is a similar "
+                    "function that does automatic type promotion on inputs).")
   shape = list(x0.shape)
   shape[dimension] = sum(x.shape[dimension] for x in xs)
   return ShapedArray(tuple(shape), x0.dtype, all(x.weak_type for x in xs))
@@ -211,10 +246,16 @@ def _pad_impl(x, pv, *, padding_config):
 
 def _pad_shape(x, pv, *, padding_config):
   if len(padding_config) != x.ndim:
-    raise TypeError(f"length of padding_config must equal the number of axes of operand, got "
-                    f"padding_config {padding_config} for operand shape {x.shape}")
+    raise ValueError(f"length of padding_config must equal the number of axes of operand, got "
+                     f"padding_config {padding_config} for operand shape {x.shape}")
   if pv.shape:
-    raise TypeError(f"padding_value must be a scalar, got shape {pv.shape}")
+    raise ValueError(f"padding_value must be a scalar; got np.shape(padding_value)={pv.shape}")
+  if pv.dtype != x.dtype:
+    raise TypeError(f"pad operand and padding_value must be same dtype: got {x.dtype.name} and "
+                    f"{pv.dtype.name}.")
+  if any(i < 0 for _, _, i in padding_config):
+    raise ValueError(f"interior padding in padding_config must be nonnegative, got "
+                     f"padding_config {padding_config}")
   out = []
   for s, (lo, hi, interior) in zip(x.shape, padding_config):
     n = lo + hi + s + max(0, s - 1) * interior
@@ -289,11 +330,23 @@ def _slice_shape(x, *, start_indices, limit_indices, strides=None):
                     f"operand rank, got start_indices {start_indices}, limit_indices "
                     f"{limit_indices} for operand shape {x.shape}.")
   strides = strides or (1,) * x.ndim
+  if len(strides) != x.ndim:
+    raise TypeError(f"slice strides must have length equal to the number of dimensions of the "
+                    f"operand, got strides {strides} for operand shape {x.shape}.")
+  if any(st <= 0 for st in strides):
+    raise TypeError(f"slice strides must be positive, got {tuple(strides)}.")
+  if any(a < 0 for a in start_indices):
+    raise TypeError(f"slice start_indices must be greater than or equal to zero, got "
+                    f"start_indices {tuple(start_indices)} for operand shape {x.shape}.")
+  if any(b > s for b, s in zip(limit_indices, x.shape)):
+    raise TypeError(f"slice limit_indices must be less than or equal to operand shape, got "
+                    f"limit_indices {tuple(limit_indices)} for operand shape {x.shape}.")
   out = []
   for s, a, b, st in zip(x.shape, start_indices, limit_indices, strides):
     if not 0 <= a <= b <= s:
-      raise TypeError(f"slice indices out of bounds: start_indices {start_indices}, "
-                      f"limit_indices {limit_indices}, operand shape {x.shape}.")
+      raise TypeError(f"slice limit_indices must be greater than or equal to start_indices, got "
+                      f"start_indices {tuple(start_indices)} and limit_indices "
+                      f"{tuple(limit_indices)} for operand shape {x.shape}.")
     out.append(max(0, -(-(b - a) // st)))
   return tuple(out)
 
@@ -336,9 +389,15 @@ def _ds_aval(x, *starts, slice_sizes):
   if len(starts) != x.ndim or len(slice_sizes) != x.ndim:
     raise TypeError(f"dynamic_slice: expected {x.ndim} start indices and slice sizes for operand "
                     f"of shape {x.shape}, got {len(starts)} and {tuple(slice_sizes)}.")
-  if any(n > s or n < 0 for n, s in zip(slice_sizes, x.shape)):
+  if any(n < 0 for n in slice_sizes):
+    raise TypeError(f"slice slice_sizes must be greater than or equal to zero, got slice_sizes "
+                    f"of {tuple(slice_sizes)}.")
+  if any(n > s for n, s in zip(slice_sizes, x.shape)):
     raise TypeError(f"slice slice_sizes must be less than or equal to operand shape, got "
                     f"slice_sizes {tuple(slice_sizes)} for operand shape {x.shape}.")
+  if any(i.shape for i in starts):
+    raise TypeError(f"start_indices arguments to dynamic_slice must be scalars, got indices "
+                    f"{tuple(starts)}")
   return ShapedArray(tuple(slice_sizes), x.dtype, x.weak_type)
 
 
@@ -378,12 +437,18 @@ def _dus_impl(x, update, *starts):
 
 
 def _dus_aval(x, update, *starts):
-  if update.ndim != x.ndim or any(u > s for u, s in zip(update.shape, x.shape)):
+  if update.ndim != x.ndim:
+    raise TypeError(f"dynamic_update_slice update must have the same rank as operand, got "
+                    f"update shape {update.shape} for operand shape {x.shape}.")
+  if len(starts) != x.ndim:
+    raise TypeError(f"dynamic_update_slice: expected {x.ndim} start indices for operand of "
+                    f"shape {x.shape}, got {len(starts)}.")
+  if any(u > s for u, s in zip(update.shape, x.shape)):
     raise TypeError(f"dynamic_update_slice update shape must be smaller than operand shape, got "
                     f"update shape {update.shape} for operand shape {x.shape}.")
   if update.dtype != x.dtype:
-    raise TypeError(f"dynamic_update_slice update dtype must match operand dtype, got "
-                    f"{update.dtype.name} and {x.dtype.name}.")
+    raise TypeError(f"lax.dynamic_update_slice requires arguments to have the same dtypes, got "
+                    f"{x.dtype.name}, {update.dtype.name}.")
   # Weak when every operand is, indices included (JAX's standard rule).
   return ShapedArray(x.shape, x.dtype, all(a.weak_type for a in (x, update) + starts))
 

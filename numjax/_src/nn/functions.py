@@ -69,6 +69,7 @@ def sparse_plus(x):
 
 def sparse_sigmoid(x):
   """The derivative of sparse_plus: clip((x + 1) / 2, 0, 1)."""
+  x = _arr("sparse_sigmoid", x)
   return 0.5 * jnp.clip(x + 1.0, 0.0, 2.0)
 
 
@@ -153,15 +154,18 @@ def gelu(x, approximate: bool = True):
 def glu(x, axis: int = -1):
   """a * sigmoid(b) where x splits into halves a, b along `axis`."""
   x = _arr("glu", x)
-  size = x.shape[axis]
+  size = x.shape[canonicalize_axis(axis, x.ndim)]
   if size % 2:
-    raise AssertionError("axis size must be divisible by 2")
+    # JAX raises AssertionError here; a ValueError is what a caller can rely on.
+    raise ValueError(f"glu: axis size must be divisible by 2, got size {size} along axis {axis} "
+                     f"of an array of shape {x.shape}")
   a, b = jnp.split(x, 2, axis)
   return a * sigmoid(b)
 
 
 def hard_sigmoid(x):
   """relu6(x + 3) / 6."""
+  x = _arr("hard_sigmoid", x)
   return relu6(x + 3.) / 6.
 
 
@@ -178,7 +182,8 @@ def _reduce_axes(x, axis):
   nd = ndim_of(x)
   if axis is None:
     return tuple(range(nd))
-  axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+  from numjax._src.numpy.util import axis_tuple
+  axes = axis_tuple(axis)
   return tuple(sorted(canonicalize_axis(a, nd) for a in axes))
 
 
@@ -306,6 +311,9 @@ def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1):
   if nc is None:
     raise core.ConcretizationTypeError(
         num_classes, "The error arose in jax.nn.one_hot argument `num_classes`.")
+  if np.ndim(nc) or not isinstance(np.asarray(nc).item(), (int, np.integer)) and \
+      not float(np.asarray(nc).item()).is_integer():
+    raise TypeError(f"one_hot num_classes must be an integer, got {num_classes!r}")
   num_classes = int(nc)
   x = jnp.asarray(x)
   dtype = dtypes.default_float() if dtype is None else dtypes.canonicalize_dtype(dtype)

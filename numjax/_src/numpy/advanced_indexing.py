@@ -37,6 +37,7 @@ from numjax._src.lax.indexing import (GatherDimensionNumbers, GatherScatterMode,
 from numjax._src.numpy import lax_numpy as jnp
 from numjax._src.numpy.indexing import (IndexType, ParsedIndex, expand_ellipsis, parse_indices,
                                         validate_slices, _slice_indices)
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import canonicalize_axis, check_arraylike, promote_dtypes
 
 
@@ -372,7 +373,9 @@ def take(a, indices, axis: int | None = None, out=None, mode=None, unique_indice
     raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
   check_arraylike("take", a, indices)
   a, indices = jnp.asarray(a), jnp.asarray(indices)
-  _check_int_indices("take", indices)
+  if get_aval(indices).dtype.kind not in "iu":  # JAX raises ValueError here (TypeError below)
+    raise ValueError(f"indices must have an integer type, got {get_aval(indices).dtype} "
+                     "(jnp.take)")
   if axis is None:
     a = jnp.ravel(a)
     axis = 0
@@ -438,7 +441,7 @@ def _take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
   a_shape, i_shape = get_aval(a).shape, get_aval(indices).shape
   n = a_shape[axis]
   arr_shape = tuple(1 if d == axis else s for d, s in enumerate(a_shape))
-  out_shape = tuple(np.broadcast_shapes(i_shape, arr_shape))
+  out_shape = tuple(_util_broadcast_shapes(i_shape, arr_shape))
   if n == 0:
     return lax.full(out_shape, 0, get_aval(a).dtype)
   if mode != "promise_in_bounds":
@@ -515,6 +518,8 @@ def choose(a, choices, out=None, mode: str = "raise"):
   concrete `a`), 'wrap' or 'clip'."""
   if out is not None:
     raise NotImplementedError("The 'out' argument to jnp.choose is not supported.")
+  if not isinstance(choices, (list, tuple)) and not hasattr(choices, "__len__"):
+    raise TypeError(f"jnp.choose: choices must be a sequence of arrays, got {choices!r}")
   check_arraylike("choose", a, *choices)
   a = jnp.asarray(a)
   if get_aval(a).dtype.kind not in "iu":
@@ -587,6 +592,9 @@ def extract(condition, arr, *, size: int | None = None, fill_value=0):
 def select(condlist, choicelist, default=0):
   """choicelist[k] at each element where condlist[k] is the first true condition, else
   `default`."""
+  if not hasattr(condlist, "__len__") or not hasattr(choicelist, "__len__"):
+    raise TypeError("jnp.select: condlist and choicelist must be sequences (of arrays), got "
+                    f"{type(condlist).__name__} and {type(choicelist).__name__}")
   if len(condlist) != len(choicelist):
     raise ValueError(f"condlist must have length equal to choicelist ({len(condlist)} vs "
                      f"{len(choicelist)})")
@@ -627,7 +635,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
 def indices(dimensions, dtype=None, sparse: bool = False):
   """Index grids: `out[d][i0, i1, ...] = i_d` (dense) or broadcastable pieces (sparse)."""
   dtype = dtypes.canonicalize_dtype(dtype or dtypes.default_int())
-  dimensions = tuple(int(d) for d in dimensions)
+  dimensions = jnp._shape_arg(dimensions)
   nd = len(dimensions)
   out = []
   for d, n in enumerate(dimensions):
@@ -660,6 +668,8 @@ def _int_arrays(*arrs):
 
 def diag_indices(n: int, ndim: int = 2):
   """Indices of the main diagonal of an n x n x ... array."""
+  from numjax._src.lax.base import index_arg
+  n, ndim = index_arg(n, "diag_indices n"), index_arg(ndim, "diag_indices ndim")
   if n < 0:
     raise ValueError(f"n argument to diag_indices must be nonnegative, got {n}")
   if ndim < 0:
@@ -678,12 +688,20 @@ def diag_indices_from(arr):
 
 def tril_indices(n: int, k: int = 0, m: int | None = None):
   """Row and column indices of the lower triangle of an (n, m) array."""
+  n, k, m = _tri_args("tril_indices", n, k, m)
   return _int_arrays(*np.tril_indices(n, k, m))
 
 
 def triu_indices(n: int, k: int = 0, m: int | None = None):
   """Row and column indices of the upper triangle of an (n, m) array."""
+  n, k, m = _tri_args("triu_indices", n, k, m)
   return _int_arrays(*np.triu_indices(n, k, m))
+
+
+def _tri_args(name, n, k, m):
+  from numjax._src.lax.base import index_arg
+  return (index_arg(n, f"jnp.{name} n"), index_arg(k, f"jnp.{name} k"),
+          None if m is None else index_arg(m, f"jnp.{name} m"))
 
 
 def tril_indices_from(arr, k: int = 0):
@@ -704,7 +722,7 @@ def unravel_index(indices, shape):
   """Flat indices to a tuple of coordinate arrays (out-of-range indices are clipped)."""
   check_arraylike("unravel_index", indices)
   idx = jnp.asarray(indices)
-  shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+  shape = jnp._shape_arg(shape)
   dt = get_aval(idx).dtype
   if dt.kind not in "iu":
     raise TypeError(f"Only integer indices are allowed, got {dt}")
@@ -724,7 +742,10 @@ def unravel_index(indices, shape):
 
 def ravel_multi_index(multi_index, dims, mode: str = "raise", order: str = "C"):
   """Coordinate arrays to flat indices into an array of shape `dims`."""
-  dims = tuple(int(d) for d in dims)
+  dims = jnp._shape_arg(dims)
+  if not isinstance(multi_index, (tuple, list)):
+    raise TypeError(f"ravel_multi_index: multi_index must be a tuple of index arrays, got "
+                    f"{type(multi_index).__name__}")
   if len(multi_index) != len(dims):
     raise ValueError(f"parameter multi_index must be a sequence of length {len(dims)}")
   if order not in ("C", "F"):

@@ -14,6 +14,7 @@ from numjax._src.core import get_aval
 from numjax._src.jit import jit
 from numjax._src.lax import lax
 from numjax._src.lax import cumulative as lax_cum
+from numjax._src.lax.base import index_arg
 from numjax._src.numpy import lax_numpy as jnp
 from numjax._src.numpy.util import canonicalize_axis, check_arraylike, promote_dtypes_inexact
 
@@ -103,7 +104,7 @@ cumulative_prod = _cumulative_api("cumulative_prod", _cumprod_promoting, 1)
 def _diff(a, n=1, axis=-1, prepend=None, append=None):
   check_arraylike("diff", a)
   arr = jnp.asarray(a)
-  n = int(n)
+  n = index_arg(n, "jnp.diff n")
   if n == 0:
     return arr
   if n < 0:

@@ -30,11 +30,17 @@ _LETTERS = string.ascii_letters
 # Parsing
 # ----------------------------------------------------------------------------------------------
 def _sublist_to_str(sub) -> str:
+  if not isinstance(sub, (list, tuple)):
+    raise TypeError(f"einsum: the first argument must be a subscripts string, or operands must "
+                    f"alternate with sublists of ints (the interleaved form); got a sublist "
+                    f"{sub!r} of type {type(sub).__name__}.")
   out = []
   for s in sub:
     if s is Ellipsis:
       out.append("...")
     else:
+      if not isinstance(s, (int, np.integer)):
+        raise TypeError(f"einsum: sublists must contain ints or Ellipsis, got {s!r}.")
       s = int(s)
       if not 0 <= s < len(_LETTERS):
         raise ValueError(f"subscript in einsum sublist must be in [0, {len(_LETTERS)}), got {s}")

@@ -23,6 +23,7 @@ from numjax._src.array import Array
 from numjax._src.core import Tracer
 from numjax._src.lax import lax
 from numjax._src.numpy import lax_numpy as jnp
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import (canonicalize_axis, check_arraylike, dtype_of, ndim_of,
                                     promote_args, promote_args_inexact, promote_args_numeric,
                                     promote_dtypes, promote_dtypes_inexact, shape_of)
@@ -901,8 +902,7 @@ def insert(arr, obj, values, axis=None):
 def resize(a, new_shape):
   """a repeated (flattened, cyclically) to fill `new_shape`."""
   check_arraylike("resize", a)
-  new_shape = (int(new_shape),) if isinstance(new_shape, (int, np.integer)) else tuple(
-      int(s) for s in new_shape)
+  new_shape = jnp._shape_arg(new_shape)
   if any(s < 0 for s in new_shape):
     raise ValueError("all elements of `new_shape` must be non-negative")
   flat = jnp.ravel(a)
@@ -975,6 +975,8 @@ def trim_zeros(filt, trim: str = "fb", axis=None):
   if c.ndim != 1:
     raise ValueError(f"trim_zeros only supports 1-D input, got shape {c.shape}")
   nz = np.flatnonzero(c)
+  if not isinstance(trim, str):
+    raise TypeError(f"trim_zeros: trim must be a string of 'f' and/or 'b', got {trim!r}")
   trim = trim.lower()
   if nz.size == 0:
     return filt[0:0]
@@ -1102,7 +1104,7 @@ def vectorize(pyfunc: Callable, *, excluded=frozenset(), signature: str | None =
           raise ValueError(f"inconsistent size for core dimension {name!r}: {size} vs "
                            f"{dim_sizes[name]}")
       batch_shapes.append(shape_of(x)[:ndim_of(x) - nc])
-    bshape = np.broadcast_shapes(*batch_shapes) if batch_shapes else ()
+    bshape = _util_broadcast_shapes(*batch_shapes) if batch_shapes else ()
     nb = len(bshape)
     prepared, axes_per_level = [], [[] for _ in range(nb)]
     for x, bs in zip(dyn, batch_shapes):
@@ -1145,7 +1147,10 @@ def vectorize(pyfunc: Callable, *, excluded=frozenset(), signature: str | None =
 # Smaller NumPy functions: windows, bit counts, spacing, dtype queries, index expressions
 # ----------------------------------------------------------------------------------------------
 def _window(name, m, fn):
-  m = int(_concrete(m, f"jnp.{name}() argument M"))
+  m = _concrete(m, f"jnp.{name}() argument M")
+  if np.ndim(m) or isinstance(m, (str, bytes)):
+    raise TypeError(f"jnp.{name}: M must be an integer, got {m!r}")
+  m = int(m)
   dt = dtypes.default_float()
   if m <= 0:
     return jnp.zeros((0,), dt)
@@ -1273,7 +1278,9 @@ def apply_over_axes(func: Callable, a, axes):
 def fromfunction(function: Callable, shape, *, dtype=None, **kwargs):
   """function evaluated at every index of `shape` (vectorized with vmap, as JAX does)."""
   from numjax._src.api import vmap
-  shape = tuple(int(s) for s in shape)
+  if not callable(function):
+    raise TypeError(f"jnp.fromfunction: function must be callable, got {function!r}")
+  shape = jnp._shape_arg(shape)
   dt = dtypes.default_float() if dtype is None else dtypes.canonicalize_dtype(dtype)
   f = lambda *idx: function(*idx, **kwargs)
   for i in range(len(shape)):
@@ -1331,7 +1338,10 @@ _KINDS = {
 
 def isdtype(dtype, kind) -> bool:
   """Array-API dtype classification: kind is a dtype, a kind name, or a tuple of those."""
-  d = np.dtype(dtype)
+  try:
+    d = np.dtype(dtype)
+  except TypeError:
+    raise TypeError(f"isdtype: dtype must be a dtype, got {dtype!r}") from None
   kinds = kind if isinstance(kind, tuple) else (kind,)
   for k in kinds:
     if isinstance(k, str):
@@ -1339,8 +1349,13 @@ def isdtype(dtype, kind) -> bool:
         raise ValueError(f"Unrecognized {k=!r}")
       if _KINDS[k](d):
         return True
-    elif np.dtype(k) == d:
-      return True
+    else:
+      try:
+        if np.dtype(k) == d:
+          return True
+      except TypeError:
+        raise TypeError(f"isdtype: kind must be a dtype, a kind name or a tuple of those, got "
+                        f"{k!r}") from None
   return False
 
 

@@ -35,8 +35,17 @@ def _plan(prim, d1, w1, d2, w2, inexact):
       dtype = dtypes.default_float()
     out_weak = prim.weak_type_rule([_W(weak), _W(weak)], {})
     plan = (dtype, dtype.type, out_weak)
+    if prim.abstract_eval is not None:
+      try:  # once per plan: dtypes the primitive rejects never take the fast path
+        aval = core.ShapedArray((), dtype, weak)
+        prim.abstract_eval(aval, aval)
+      except (TypeError, ValueError):
+        plan = (_NO_DTYPE, dtype.type, out_weak)  # equals no operand dtype: general path
     _plans[key] = plan
   return plan
+
+
+_NO_DTYPE = np.dtype("V3")
 
 
 def binary(prim, x1, x2, inexact: bool = False):
@@ -77,7 +86,7 @@ def binary(prim, x1, x2, inexact: bool = False):
     v2 = scalar(v2)
   try:
     out = prim.impl(v1, v2)
-  except ValueError:
+  except (ValueError, TypeError):
     return None  # the general path raises JAX's error
   if core._check_floats:
     core.check_nans(prim, [out])
@@ -93,10 +102,10 @@ def _traced_binary(prim, x1, x2, inexact):
   if a1 is not None and a2 is not None:
     if a1.dtype != a2.dtype or a1.weak_type != a2.weak_type:
       return None
-    if len(a1.shape) != len(a2.shape) and a1.shape and a2.shape:
-      return None
-    if inexact and a1.dtype.kind not in "fc":
-      return None
+    if a1.shape != a2.shape and a1.shape and a2.shape:
+      return None  # the general path checks that the shapes broadcast
+    if inexact and a1.dtype.kind not in "fc" or a1.dtype.kind == "b":
+      return None  # promotion (or bool semantics) first: the general path
     return prim.bind(x1, x2)
   # One Python scalar: it takes the array's dtype when promotion leaves that unchanged.
   aval, scalar, first = (a1, x2, False) if a1 is not None else (a2, x1, True)

@@ -14,8 +14,10 @@ from numjax._src.array import Array
 from numjax._src.lax import lax
 from numjax._src.lax.fft import FftType
 from numjax._src.lax import fft as lax_fft
+from numjax._src.lax.base import index_arg
 from numjax._src.numpy import lax_numpy as jnp
-from numjax._src.numpy.util import check_arraylike, dtype_of, ndim_of, shape_of
+from numjax._src.numpy.util import (axis_tuple, canonicalize_axis, check_arraylike, dtype_of,
+                                    ndim_of, shape_of)
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
@@ -41,7 +43,10 @@ def _fft_core(func_name: str, fft_type: FftType, a, s, axes, norm):
   check_arraylike(full_name, a)
   arr = jnp.asarray(a)
   if s is not None:
-    s = tuple(map(operator.index, s))
+    try:
+      s = tuple(map(operator.index, s))
+    except TypeError:
+      raise TypeError(f"{full_name}: the FFT sizes (n or s) must be integers, got {s!r}") from None
     if any(n <= 0 for n in s):
       raise ValueError("Shape should be positive.")
   if s is not None and axes is not None and len(s) != len(axes):
@@ -51,12 +56,15 @@ def _fft_core(func_name: str, fft_type: FftType, a, s, axes, norm):
   if axes is None:
     axes = tuple(range(nd)) if s is None else tuple(range(nd - len(s), nd))
   else:
-    axes = tuple(axes)
+    axes = axis_tuple(axes)
+    if len(axes) != len(set(axes)):
+      raise ValueError(f"{full_name} does not support repeated axes. Got axes {axes}.")
+    axes = tuple(canonicalize_axis(a, nd) for a in axes)
   if len(axes) != len(set(axes)):
     raise ValueError(f"{full_name} does not support repeated axes. Got axes {axes}.")
   if orig_axes is not None:
     new_axes = tuple(range(nd - len(axes), nd))
-    if tuple(a % nd if -nd <= a < nd else a for a in axes) == new_axes:
+    if axes == new_axes:
       orig_axes = None  # already the trailing axes, in order: no transposes needed
     else:
       arr = jnp.moveaxis(arr, axes, new_axes)
@@ -155,7 +163,7 @@ def hfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
   _axis_check_1d("hfft", axis)
   conj_a = jnp.asarray(a)
   conj_a = lax.conj(conj_a) if dtype_of(conj_a).kind == "c" else conj_a
-  nn = (shape_of(conj_a)[axis] - 1) * 2 if n is None else n
+  nn = (shape_of(conj_a)[canonicalize_axis(axis, ndim_of(conj_a))] - 1) * 2 if n is None else n
   return _fft_core_1d("hfft", FftType.IRFFT, conj_a, n, axis, norm) * nn
 
 
@@ -163,9 +171,9 @@ def ihfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
   """Inverse of `hfft`."""
   _axis_check_1d("ihfft", axis)
   arr = jnp.asarray(a)
-  nn = shape_of(arr)[axis] if n is None else n
+  nn = shape_of(arr)[canonicalize_axis(axis, ndim_of(arr))] if n is None else n
   output = _fft_core_1d("ihfft", FftType.RFFT, arr, n, axis, norm)
-  return lax.conj(output) * (1 / nn)
+  return lax.conj(output) * (1 / nn if nn else 0.0)
 
 
 def fftn(a, s=None, axes=None, norm: str | None = None):
@@ -212,6 +220,7 @@ def fftfreq(n: int, d=1.0, *, dtype=None, device=None):
   out_dtype = dtypes.canonicalize_dtype(dtype or dtypes.default_float())
   dt = out_dtype if out_dtype.kind in "fc" else dtypes.default_float()
   dt = dtypes.real_dtype(dt)
+  n = index_arg(n, "jnp.fft.fftfreq n")
   i = np.arange(n)
   k = Array(((i + n // 2) % n - n // 2).astype(dt), False)
   result = lax.div(k, jnp.array(d * n, dtype=dt))
@@ -227,6 +236,7 @@ def rfftfreq(n: int, d=1.0, *, dtype=None, device=None):
     raise ValueError(f"The d argument of jax.numpy.fft.rfftfreq only takes a single value. "
                      f"Got d = {list(d)}.")
   dt = dtypes.canonicalize_dtype(dtype or dtypes.default_float())
+  n = index_arg(n, "jnp.fft.rfftfreq n")
   k = jnp.arange(0, n // 2 + 1, dtype=dt)
   return jnp.true_divide(k, jnp.array(d * n, dtype=dt))
 
@@ -235,9 +245,7 @@ def _shifts(x, axes, sign):
   shape = shape_of(x)
   if axes is None:
     axes = tuple(range(len(shape)))
-  elif isinstance(axes, int):
-    axes = (axes,)
-  axes = tuple(axes)
+  axes = tuple(canonicalize_axis(a, len(shape)) for a in axis_tuple(axes))
   return [sign * (shape[ax] // 2) for ax in axes], axes
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -15,9 +16,11 @@ from numjax._src import core, dtypes
 from numjax._src.array import Array
 from numjax._src.core import Tracer, get_aval
 from numjax._src.lax import lax
+from numjax._src.lax.base import index_arg as _index_arg
 from numjax._src.lax import elementwise as ew
 from numjax._src.numpy import fastpath as _fast
-from numjax._src.numpy.util import (canonicalize_axis, check_arraylike, convert, dtype_of,
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
+from numjax._src.numpy.util import (axis_tuple, canonicalize_axis, check_arraylike, convert, dtype_of,
                                     ndim_of, promote_args, promote_args_inexact,
                                     promote_args_numeric, promote_dtypes, promote_dtypes_inexact,
                                     shape_of)
@@ -57,17 +60,26 @@ def array(object, dtype=None, copy: bool = True, order=None, ndmin: int = 0) -> 
     items = [array(o, dtype) for o in object]
     out = stack(items) if items else Array(np.array([], dtype or dtypes.default_float()))
   elif isinstance(object, (np.ndarray, np.generic)):
+    if object.dtype.kind in "OSUMm":
+      _invalid_array_value(object, object.dtype)
     dt = dtype or dtypes.canonicalize_dtype(object.dtype)
     out = Array(np.array(object, dt), False)
   elif hasattr(object, "__jax_array__"):
     return array(object.__jax_array__(), dtype)
+  elif object is None:
+    raise ValueError("None is not a valid value for jnp.array")
   else:
     if isinstance(object, (list, tuple)):
       object = _to_numpy_nested(object)
-    np_val = np.array(object)
+    try:
+      np_val = np.array(object)
+    except ValueError as err:  # ragged nested sequences
+      raise ValueError(f"jnp.array: cannot convert {object!r} to an array: {err}") from None
     if np_val.dtype == object.__class__ or np_val.dtype.kind == "O":
       raise TypeError(f"JAX only supports number and bool dtypes, got {np_val.dtype} "
                       f"for {type(object).__name__} input")
+    if np_val.dtype.kind in "SUMm":
+      _invalid_array_value(object, np_val.dtype)
     weak = False
     if dtype is None:
       dt, weak = _infer_list_dtype(object, np_val)
@@ -75,6 +87,11 @@ def array(object, dtype=None, copy: bool = True, order=None, ndmin: int = 0) -> 
   if ndmin > ndim_of(out):
     out = lax.expand_dims(out, tuple(range(ndmin - ndim_of(out))))
   return out
+
+
+def _invalid_array_value(value, dtype):
+  raise TypeError(f"Value {value!r} with dtype {dtype.str} is not a valid JAX array type. Only "
+                  "arrays of numeric types are supported by JAX.")
 
 
 def _to_numpy_nested(obj):
@@ -135,13 +152,13 @@ def full(shape, fill_value, dtype=None) -> Any:
 
 def _shape_arg(shape) -> tuple:
   if isinstance(shape, (int, np.integer)) or (type(shape) is Array and shape.ndim == 0):
-    return (int(shape),)
+    return (operator.index(shape),)
   try:
-    return tuple(core.concrete_value(s).item() if isinstance(s, Tracer) else int(s)
-                 for s in shape)
-  except TypeError as err:
+    return tuple(operator.index(core.concrete_value(s).item()) if isinstance(s, Tracer) else
+                 operator.index(s) for s in shape)
+  except (TypeError, AttributeError) as err:
     raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, got "
-                    f"{shape}.") from err
+                    f"{shape!r}.") from err
 
 
 def zeros_like(a, dtype=None, shape=None) -> Any:
@@ -165,6 +182,11 @@ def full_like(a, fill_value, dtype=None, shape=None) -> Any:
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Any:
   dt = _dtype_arg(dtype)
+  N = _index_arg(N, "jnp.eye N")
+  M, k = (None if v is None else _index_arg(v, f"jnp.eye {name}") for v, name in ((M, "M"),
+                                                                                     (k, "k")))
+  if N < 0 or (M is not None and M < 0):
+    raise ValueError(f"negative dimensions are not allowed, got {N} and {M}")
   M = N if M is None else M
   rows = lax.broadcasted_iota(dtypes.int32, (N, M), 0)
   cols = lax.broadcasted_iota(dtypes.int32, (N, M), 1)
@@ -176,9 +198,13 @@ def identity(n: int, dtype=None) -> Any:
 
 
 def arange(start, stop=None, step=None, dtype=None) -> Any:
-  for v in (start, stop, step):
+  for name, v in (("start", start), ("stop", stop), ("step", step)):
     if isinstance(v, Tracer) and core.concrete_value(v) is None:
       raise core.ConcretizationTypeError(v, "It arose in the jnp.arange argument. ")
+    if v is not None and (np.ndim(v) if not isinstance(v, (Tracer, Array)) else
+                          get_aval(v).ndim) or isinstance(v, (str, bytes)) or (
+                              name == "start" and v is None):
+      raise TypeError(f"jnp.arange: {name} must be a scalar, got {v!r}")
   vals = [core.concrete_value(v).item() if isinstance(v, (Tracer, Array)) else v
           for v in (start, stop, step)]
   start, stop, step = vals
@@ -197,13 +223,13 @@ def arange(start, stop=None, step=None, dtype=None) -> Any:
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype=None, axis: int = 0) -> Any:
-  num = int(num)
+  num = _index_arg(num, "jnp.linspace num")
   if num < 0:
     raise ValueError(f"Number of samples, {num}, must be non-negative.")
   dt = _dtype_arg(dtype, dtypes.result_type(start, stop, dtypes.default_float()))
   comp = dt if dt.kind in "fc" else dtypes.default_float()
   start, stop = asarray(start, comp), asarray(stop, comp)
-  bshape = np.broadcast_shapes(shape_of(start), shape_of(stop))
+  bshape = _util_broadcast_shapes(shape_of(start), shape_of(stop))
   start, stop = broadcast_to(start, bshape), broadcast_to(stop, bshape)
   div = (num - 1) if endpoint else num
   iota_shape = (num,) + (1,) * len(bshape)
@@ -235,12 +261,16 @@ def tri(N, M=None, k=0, dtype=None):
 
 def tril(m, k=0):
   m = asarray(m)
+  if ndim_of(m) < 2:
+    raise ValueError(f"Argument to jax.numpy.tril must be at least 2D, got shape {shape_of(m)}")
   mask = tri(*shape_of(m)[-2:], k=k, dtype=bool)
   return where(mask, m, zeros_like(m))
 
 
 def triu(m, k=0):
   m = asarray(m)
+  if ndim_of(m) < 2:
+    raise ValueError(f"Argument to jax.numpy.triu must be at least 2D, got shape {shape_of(m)}")
   mask = tri(*shape_of(m)[-2:], k=k - 1, dtype=bool)
   return where(mask, zeros_like(m), m)
 
@@ -255,7 +285,7 @@ def _one_inexact(prim, name):
       return out
     x, = promote_args_inexact(name, x)
     return prim.bind(x)
-  f.__name__ = name
+  f.__name__ = f.__qualname__ = name
   f.__doc__ = f"Elementwise {name} (`jnp.{name}`), computed in float for integer inputs."
   return f
 
@@ -264,19 +294,22 @@ def _one_numeric(prim, name):
   def f(x, /):
     x, = promote_args(name, x)
     return prim.bind(x)
-  f.__name__ = name
+  f.__name__ = f.__qualname__ = name
   return f
 
 
-def _two(prim, name, inexact=False):
+def _two(prim, name, inexact=False, bool_prim=None):
   promote = promote_args_inexact if inexact else promote_args
 
   def f(x1, x2, /):
     out = _fast.binary(prim, x1, x2, inexact)
     if out is not None:
       return out
-    return prim.bind(*promote(name, x1, x2))
-  f.__name__ = name
+    args = promote(name, x1, x2)
+    if bool_prim is not None and dtype_of(args[0]) == np.bool_:
+      return bool_prim.bind(*args)  # JAX: add is logical or, multiply logical and, on bools
+    return prim.bind(*args)
+  f.__name__ = f.__qualname__ = name
   f.__doc__ = f"Elementwise {name} (`jnp.{name}`) with JAX's type promotion and broadcasting."
   return f
 
@@ -312,9 +345,9 @@ def conjugate(x, /):
 
 conj = conjugate
 
-add = _two(ew.add_p, "add")
+add = _two(ew.add_p, "add", bool_prim=ew.or_p)
 subtract = _two(ew.sub_p, "subtract")
-multiply = _two(ew.mul_p, "multiply")
+multiply = _two(ew.mul_p, "multiply", bool_prim=ew.and_p)
 arctan2 = _two(ew.atan2_p, "arctan2", inexact=True)
 atan2 = arctan2
 nextafter = _two(ew.nextafter_p, "nextafter", inexact=True)
@@ -482,6 +515,7 @@ def trunc(x, /):
 
 
 def round(a, decimals: int = 0, out=None):
+  decimals = _index_arg(decimals, "jnp.round decimals")
   a, = promote_args("round", a)
   if dtype_of(a).kind in "iub":
     return a
@@ -634,7 +668,7 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
 
 def _broadcast_all(*args):
   shapes = [shape_of(a) for a in args]
-  shape = np.broadcast_shapes(*shapes)
+  shape = _util_broadcast_shapes(*shapes)
   return [broadcast_to(a, shape) for a in args]
 
 
@@ -663,6 +697,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def array_equal(a1, a2, equal_nan=False):
+  check_arraylike("array_equal", a1, a2)
   if shape_of(asarray(a1)) != shape_of(asarray(a2)):
     return asarray(False)
   eq = equal(a1, a2)
@@ -679,7 +714,10 @@ def _reduction_axes(x, axis):
   if axis is None:
     return tuple(range(nd))
   if isinstance(axis, (tuple, list)):
-    return tuple(sorted(canonicalize_axis(a, nd) for a in axis))
+    axes = tuple(sorted(canonicalize_axis(a, nd) for a in axis))
+    if len(set(axes)) != len(axes):
+      raise ValueError(f"duplicate value in 'axis': {tuple(axis)}")
+    return axes
   return (canonicalize_axis(axis, nd),)
 
 
@@ -848,7 +886,18 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     avg = mean(a, axis, keepdims=keepdims)
     n = np.prod([shape_of(asarray(a))[i] for i in _reduction_axes(asarray(a), axis)])
     return (avg, full_like(avg, n)) if returned else avg
-  a, weights = promote_args_inexact("average", a, weights)
+  check_arraylike("average", a, weights)
+  a, weights = asarray(a), asarray(weights)
+  if shape_of(weights) != shape_of(a):
+    if axis is None:
+      raise ValueError(f"Axis must be specified when shapes of a and weights differ (got a.shape "
+                       f"{shape_of(a)} and weights.shape {shape_of(weights)}).")
+    ax = canonicalize_axis(axis, ndim_of(a))
+    if shape_of(weights) != (shape_of(a)[ax],):
+      raise ValueError(f"Shape of weights must be consistent with shape of a along specified "
+                       f"axis: got a.shape {shape_of(a)}, axis {axis} and weights.shape "
+                       f"{shape_of(weights)}.")
+  a, weights = promote_dtypes_inexact(a, weights)
   wsum = sum(weights, axis, keepdims=keepdims) if shape_of(weights) == shape_of(a) else sum(weights)
   if shape_of(weights) != shape_of(a):
     ax = canonicalize_axis(axis, ndim_of(a))
@@ -873,7 +922,9 @@ def ndim(a):
 
 def size(a, axis=None):
   s = shape(a)
-  return int(np.prod(s)) if axis is None else s[axis]
+  if axis is None:
+    return int(np.prod(s))
+  return s[canonicalize_axis(axis, len(s))]
 
 
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
@@ -881,11 +932,10 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
   if shape is None:
     shape = newshape
   a = asarray(a)
-  shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-  shape = tuple(int(s) for s in shape)
+  shape = _shape_arg(shape)
   total = int(np.prod(shape_of(a), dtype=np.int64))
   if shape.count(-1) > 1:
-    raise ValueError("can only specify one unknown dimension")
+    raise TypeError(f"can only specify one unknown axis size with a `-1` value, got {shape}")
   if -1 in shape:
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     if known == 0 or total % known:
@@ -908,7 +958,8 @@ def ravel(a, order="C"):
 def transpose(a, axes=None):
   a = asarray(a)
   nd = ndim_of(a)
-  axes = tuple(range(nd))[::-1] if axes is None else tuple(canonicalize_axis(i, nd) for i in axes)
+  axes = tuple(range(nd))[::-1] if axes is None else tuple(canonicalize_axis(i, nd)
+                                                            for i in axis_tuple(axes))
   return lax.transpose(a, axes)
 
 
@@ -936,8 +987,14 @@ def swapaxes(a, axis1, axis2):
 def moveaxis(a, source, destination):
   a = asarray(a)
   nd = ndim_of(a)
-  src = [canonicalize_axis(s, nd) for s in ((source,) if isinstance(source, int) else source)]
-  dst = [canonicalize_axis(d, nd) for d in ((destination,) if isinstance(destination, int) else destination)]
+  src = [canonicalize_axis(s, nd) for s in axis_tuple(source)]
+  dst = [canonicalize_axis(d, nd) for d in axis_tuple(destination)]
+  if len(src) != len(dst):
+    raise ValueError(f"Inconsistent number of elements: {len(src)} vs {len(dst)} (moveaxis "
+                     f"source={source!r}, destination={destination!r}).")
+  if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+    raise ValueError(f"repeated axis in moveaxis: source={source!r}, "
+                     f"destination={destination!r}.")
   perm = [i for i in range(nd) if i not in src]
   for d, s in sorted(zip(dst, src)):
     perm.insert(d, s)
@@ -946,7 +1003,7 @@ def moveaxis(a, source, destination):
 
 def expand_dims(a, axis):
   a = asarray(a)
-  axes = (axis,) if isinstance(axis, int) else tuple(axis)
+  axes = axis_tuple(axis)
   nd = ndim_of(a) + len(axes)
   return lax.expand_dims(a, tuple(canonicalize_axis(x, nd) for x in axes))
 
@@ -957,7 +1014,7 @@ def squeeze(a, axis=None):
   if axis is None:
     axes = tuple(i for i, d in enumerate(s) if d == 1)
   else:
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = axis_tuple(axis)
     axes = tuple(canonicalize_axis(x, len(s)) for x in axes)
     for x in axes:
       if s[x] != 1:
@@ -989,15 +1046,17 @@ def broadcast_arrays(*args):
 
 
 def broadcast_shapes(*shapes):
-  return np.broadcast_shapes(*shapes)
+  return _util_broadcast_shapes(*shapes)
 
 
 def atleast_1d(*arys):
+  check_arraylike("atleast_1d", *arys)
   outs = [reshape(asarray(a), (1,)) if ndim_of(asarray(a)) == 0 else asarray(a) for a in arys]
   return outs[0] if len(outs) == 1 else outs
 
 
 def atleast_2d(*arys):
+  check_arraylike("atleast_2d", *arys)
   outs = []
   for a in arys:
     a = asarray(a)
@@ -1006,6 +1065,7 @@ def atleast_2d(*arys):
 
 
 def atleast_3d(*arys):
+  check_arraylike("atleast_3d", *arys)
   outs = []
   for a in arys:
     a = asarray(a)
@@ -1022,7 +1082,12 @@ def atleast_3d(*arys):
 
 def _check_sequence(fname, arrays):
   if isinstance(arrays, (Array, Tracer, np.ndarray)):
+    if not shape_of(asarray(arrays)):
+      raise ValueError(f"{fname} requires a sequence of arrays (or an array to unstack along "
+                       "its first axis), got a 0-dimensional array.")
     return [arrays[i] for i in range(shape_of(asarray(arrays))[0])]
+  if not isinstance(arrays, (list, tuple)) and not hasattr(arrays, "__iter__"):
+    raise TypeError(f"{fname} requires a sequence of arrays, got {type(arrays).__name__}.")
   for pos, a in enumerate(arrays):
     check_arraylike(fname, a) if not isinstance(a, (list,)) else None
   return list(arrays)
@@ -1054,7 +1119,8 @@ def stack(arrays, axis: int = 0, out=None, dtype=None):
   arrs = [asarray(a) for a in arrays]
   shapes = {shape_of(a) for a in arrs}
   if len(shapes) > 1:
-    raise ValueError("All input arrays must have the same shape.")
+    raise ValueError(f"All input arrays must have the same shape. Got "
+                     f"{', '.join(str(shape_of(a)) for a in arrs)}.")
   nd = ndim_of(arrs[0]) + 1
   axis = canonicalize_axis(axis, nd)
   return concatenate([lax.expand_dims(a, (axis,)) for a in arrs], axis, dtype)
@@ -1070,6 +1136,8 @@ row_stack = vstack
 
 def hstack(tup, dtype=None):
   arrs = [atleast_1d(asarray(a)) for a in _check_sequence("hstack", tup)]
+  if not arrs:
+    raise ValueError("Need at least one array to concatenate.")
   return concatenate(arrs, 0 if ndim_of(arrs[0]) == 1 else 1, dtype)
 
 
@@ -1078,7 +1146,9 @@ def dstack(tup, dtype=None):
 
 
 def column_stack(tup):
-  arrs = [asarray(a) for a in tup]
+  arrs = [asarray(a) for a in _check_sequence("column_stack", tup)]
+  if not arrs:
+    raise ValueError("Need at least one array to stack.")
   arrs = [reshape(a, (-1, 1)) if ndim_of(a) < 2 else a for a in arrs]
   return concatenate(arrs, 1)
 
@@ -1089,11 +1159,19 @@ def split(ary, indices_or_sections, axis: int = 0):
   n = shape_of(ary)[axis]
   if isinstance(indices_or_sections, (int, np.integer)):
     sections = int(indices_or_sections)
+    if sections <= 0:
+      raise ValueError(f"number sections must be larger than 0, got {sections}.")
     if n % sections:
-      raise ValueError("array split does not result in an equal division")
+      raise ValueError(f"array split does not result in an equal division: an axis of size {n} "
+                       f"does not split into {sections} sections (use jnp.array_split for "
+                       f"unequal ones).")
     bounds = [i * (n // sections) for i in range(sections + 1)]
   else:
-    bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    if not isinstance(indices_or_sections, (list, tuple, np.ndarray, Array)):
+      raise TypeError(f"indices_or_sections must be an integer or a sequence of integers, got "
+                      f"{indices_or_sections!r}")
+    bounds = [0] + [_index_arg(i, "split index") for i in
+                    np.asarray(indices_or_sections).tolist()] + [n]
   return [lax.slice_in_dim(ary, builtins.min(builtins.max(a, 0), n), builtins.min(builtins.max(b, a), n), axis=axis)
           for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -1103,6 +1181,8 @@ def array_split(ary, indices_or_sections, axis: int = 0):
   n = shape_of(ary)[canonicalize_axis(axis, ndim_of(ary))]
   if isinstance(indices_or_sections, (int, np.integer)):
     k = int(indices_or_sections)
+    if k <= 0:
+      raise ValueError(f"number sections must be larger than 0, got {k}.")
     sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
     indices_or_sections = np.cumsum(sizes)[:-1].tolist()
   return split(ary, indices_or_sections, axis)
@@ -1132,12 +1212,14 @@ def flipud(m):
 
 def tile(A, reps):
   A = asarray(A)
-  reps = (reps,) if isinstance(reps, int) else tuple(reps)
+  reps = tuple(builtins.max(r, 0) for r in _shape_arg(reps))  # NumPy: negative reps act as 0
   nd = builtins.max(len(reps), ndim_of(A))
   A = reshape(A, (1,) * (nd - ndim_of(A)) + shape_of(A))
   reps = (1,) * (nd - len(reps)) + reps
   for ax, r in enumerate(reps):
-    if r != 1:
+    if r == 0:
+      A = lax.slice_in_dim(A, 0, 0, axis=ax)
+    elif r != 1:
       A = concatenate([A] * r, ax)
   return A
 
@@ -1158,6 +1240,10 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
   reps = core.concrete_value(asarray(repeats))
   if reps is None:
     raise core.ConcretizationTypeError(repeats, "jnp.repeat needs concrete repeats.")
+  if np.ndim(reps) > 1 or np.size(reps) not in (1, shape_of(a)[axis]):
+    raise ValueError(f"jnp.repeat: repeats must be a scalar or have one entry per element along "
+                     f"axis {axis}, i.e. shape ({shape_of(a)[axis]},); got shape "
+                     f"{np.shape(reps)} for an array of shape {shape_of(a)}.")
   reps = np.broadcast_to(np.asarray(reps), (shape_of(a)[axis],))
   pieces = [lax.slice_in_dim(a, i, i + 1, axis=axis) for i in range(shape_of(a)[axis])]
   return concatenate([repeat(p, int(r), axis) for p, r in zip(pieces, reps) if r], axis)
@@ -1167,8 +1253,14 @@ def roll(a, shift, axis=None):
   a = asarray(a)
   if axis is None:
     return reshape(roll(ravel(a), shift, 0), shape_of(a))
-  axes = (axis,) if isinstance(axis, int) else tuple(axis)
-  shifts = (shift,) * len(axes) if isinstance(shift, int) else tuple(shift)
+  axes = axis_tuple(axis)
+  if isinstance(shift, (int, np.integer)):
+    shifts = (shift,) * len(axes)
+  else:
+    if isinstance(shift, (str, bytes)) or not np.ndim(shift) and not isinstance(shift, Array):
+      raise TypeError(f"jnp.roll: shift must be an integer or a sequence of integers, got "
+                      f"{shift!r}")
+    shifts = tuple(np.asarray(shift).reshape(-1).tolist())
   if len(shifts) == 1 and len(axes) > 1:
     shifts = shifts * len(axes)
   if len(shifts) != len(axes):
@@ -1179,7 +1271,7 @@ def roll(a, shift, axis=None):
     n = shape_of(a)[ax]
     if n == 0:
       continue
-    s = int(s) % n
+    s = _index_arg(s, "jnp.roll shift") % n
     if s:
       a = concatenate([lax.slice_in_dim(a, n - s, n, axis=ax), lax.slice_in_dim(a, 0, n - s, axis=ax)], ax)
   return a
@@ -1187,6 +1279,7 @@ def roll(a, shift, axis=None):
 
 def diag(v, k=0):
   v = asarray(v)
+  k = _index_arg(k, "jnp.diag k")
   if ndim_of(v) == 1:
     return _diag_from_vector(v, shape_of(v)[0] + builtins.abs(k), k)
   if ndim_of(v) == 2:
@@ -1206,6 +1299,11 @@ def _diag_from_vector(v, n, k):
 def diagonal(a, offset=0, axis1=0, axis2=1):
   a = asarray(a)
   nd = ndim_of(a)
+  if nd < 2:
+    raise ValueError(f"diagonal requires an array of at least two dimensions, got shape "
+                     f"{shape_of(a)}.")
+  if canonicalize_axis(axis1, nd) == canonicalize_axis(axis2, nd):
+    raise ValueError(f"axis1 and axis2 cannot be the same, got axis1={axis1}, axis2={axis2}.")
   a = moveaxis(a, (canonicalize_axis(axis1, nd), canonicalize_axis(axis2, nd)), (-2, -1))
   n, m = shape_of(a)[-2:]
   mask = eye(n, m, k=offset, dtype=dtype_of(a) if dtype_of(a) != np.bool_ else np.int32)
@@ -1223,13 +1321,34 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
 
 
 def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
+  check_arraylike("pad", array)
   array = asarray(array)
   nd = ndim_of(array)
-  pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else np.asarray([[pad_width, pad_width]]), (nd, 2)) if nd else np.zeros((0, 2), np.int64)
+  pw = _pad_width(pad_width, nd)
   if mode != "constant":
     raise NotImplementedError(f"jnp.pad mode={mode!r}")
   cv = asarray(constant_values, dtype_of(array))
   return lax.pad(array, cv, [(int(lo), int(hi), 0) for lo, hi in pw])
+
+
+def _pad_width(pad_width, nd: int) -> np.ndarray:
+  """pad_width as an (nd, 2) int array, with JAX's errors for bad shapes or values."""
+  if isinstance(pad_width, (Tracer,)) or (type(pad_width) is Array and
+                                          core.concrete_value(pad_width) is None):
+    raise TypeError("jnp.pad: pad_width must be static (concrete integers).")
+  try:
+    pw = np.asarray(pad_width._value if type(pad_width) is Array else pad_width)
+  except ValueError:
+    pw = np.asarray(pad_width, dtype=object)
+  if pw.dtype.kind not in "iu" and not (pw.dtype.kind in "fb" and pw.size == 0):
+    raise TypeError(f"jnp.pad: pad_width must be of integral type, got {pad_width!r}.")
+  pw = pw.astype(np.int64)
+  if pw.ndim > 2 or pw.shape not in ((), (1,), (2,), (1, 2), (nd, 2)):
+    raise ValueError(f"jnp.pad: pad_width with nd={nd} has unsupported shape {pw.shape}. Valid "
+                     f"shapes are ({nd}, 2), (1, 2), (2,), (1,), or ().")
+  if (pw < 0).any():
+    raise ValueError(f"index can't contain negative values (jnp.pad got pad_width={pad_width!r})")
+  return np.broadcast_to(pw.reshape(-1, 2) if pw.size != 1 else pw.reshape(1, 1), (nd, 2))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1271,7 +1390,7 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
   if shape_of(a2)[-1] != shape_of(b2)[-2]:
     raise TypeError(f"dot_general requires contracting dimensions to have the same shape, got "
                     f"({shape_of(a2)[-1]},) and ({shape_of(b2)[-2]},).")
-  batch = np.broadcast_shapes(shape_of(a2)[:-2], shape_of(b2)[:-2])
+  batch = _util_broadcast_shapes(shape_of(a2)[:-2], shape_of(b2)[:-2])
   a2 = broadcast_to(a2, batch + shape_of(a2)[-2:])
   b2 = broadcast_to(b2, batch + shape_of(b2)[-2:])
   nbatch = len(batch)
@@ -1295,21 +1414,28 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
   check_arraylike("tensordot", a, b)
   a, b = promote_dtypes(a, b)
   na, nb = ndim_of(a), ndim_of(b)
-  if isinstance(axes, (int, np.integer)):
+  if isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
     axes = int(axes)
     if axes > builtins.min(na, nb):
       raise TypeError(f"Number of tensordot axes (axes {axes}) exceeds input ranks ({na} and {nb})")
     ca, cb = tuple(range(na - axes, na)), tuple(range(axes))
-  else:
+  elif isinstance(axes, (list, tuple)) and len(axes) == 2:
     ca, cb = axes
-    ca = (ca,) if isinstance(ca, int) else tuple(ca)
-    cb = (cb,) if isinstance(cb, int) else tuple(cb)
+    ca = (ca,) if isinstance(ca, (int, np.integer)) else tuple(ca)
+    cb = (cb,) if isinstance(cb, (int, np.integer)) else tuple(cb)
+    if len(ca) != len(cb):
+      raise TypeError(f"tensordot requires axes lists to have equal length, got {list(ca)} and "
+                      f"{list(cb)}.")
     ca = tuple(canonicalize_axis(i, na) for i in ca)
     cb = tuple(canonicalize_axis(i, nb) for i in cb)
+  else:
+    raise TypeError(f"tensordot axes argument must be an int, a pair of ints, or a pair of "
+                    f"lists/tuples of ints, got {axes!r}.")
   return lax.dot_general(a, b, ((ca, cb), ((), ())))
 
 
 def kron(a, b):
+  check_arraylike("kron", a, b)
   a, b = promote_dtypes(a, b)
   na, nb = ndim_of(a), ndim_of(b)
   nd = builtins.max(na, nb)
@@ -1321,13 +1447,21 @@ def kron(a, b):
 
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+  check_arraylike("cross", a, b)
   a, b = promote_dtypes(a, b)
   if axis is not None:
     axisa = axisb = axisc = axis
   a = moveaxis(a, axisa, -1)
   b = moveaxis(b, axisb, -1)
-  a0, a1, a2 = [a[..., i] for i in range(3)]
-  b0, b1, b2 = [b[..., i] for i in range(3)]
+  if shape_of(a)[-1] not in (2, 3) or shape_of(b)[-1] not in (2, 3):
+    raise ValueError(f"Dimension must be either 2 or 3 for cross product, got "
+                     f"{shape_of(a)[-1]} and {shape_of(b)[-1]}.")
+  if shape_of(a)[-1] == 2 and shape_of(b)[-1] == 2:  # 2-vectors: the z component only
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+  a0, a1 = a[..., 0], a[..., 1]
+  b0, b1 = b[..., 0], b[..., 1]
+  a2 = a[..., 2] if shape_of(a)[-1] == 3 else zeros_like(a0)
+  b2 = b[..., 2] if shape_of(b)[-1] == 3 else zeros_like(b0)
   c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], -1)
   return moveaxis(c, -1, axisc)
 
@@ -1336,7 +1470,11 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 # dtype helpers re-exported
 # ----------------------------------------------------------------------------------------------
 def result_type(*args):
-  return dtypes.result_type(*args)
+  out = dtypes.result_type(*args)
+  if out.kind in "OSUMm":
+    raise TypeError(f"result_type: {out} is not a valid JAX array type (got arguments {args!r})."
+                    " Only arrays of numeric types are supported by JAX.")
+  return out
 
 
 def promote_types(a, b):
@@ -1344,11 +1482,18 @@ def promote_types(a, b):
 
 
 def can_cast(from_, to, casting="safe"):
-  return np.can_cast(from_, to, casting)
+  try:
+    return np.can_cast(from_, to, casting)
+  except (TypeError, ValueError) as e:
+    raise TypeError(f"can_cast: cannot interpret {from_!r} and {to!r} as dtypes ({e})") from None
 
 
 def issubdtype(arg1, arg2):
-  return dtypes.issubdtype(arg1, arg2)
+  try:
+    return dtypes.issubdtype(arg1, arg2)
+  except TypeError as e:
+    raise TypeError(f"issubdtype: cannot interpret {arg1!r} and {arg2!r} as dtypes or dtype "
+                    f"classes ({e})") from None
 
 
 def isscalar(element):
@@ -1360,6 +1505,8 @@ def isscalar(element):
 
 
 def iscomplexobj(x):
+  if x is None or isinstance(x, (str, bytes)):
+    return False
   return dtype_of(asarray(x)).kind == "c"
 
 

@@ -25,6 +25,8 @@ from numjax._src.jit import jit
 from numjax._src.lax import lax
 from numjax._src.lax import linalg as lax_linalg
 from numjax._src.numpy import lax_numpy as jnp
+from numjax._src.lax.base import index_arg
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import (check_arraylike, dtype_of, ndim_of, promote_dtypes,
                                     promote_dtypes_inexact, shape_of)
 
@@ -226,7 +228,7 @@ def solve(a, b):
   if vector:
     b = lax.expand_dims(b, (1,))
     sb = shape_of(b)
-  batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+  batch = tuple(_util_broadcast_shapes(sa[:-2], sb[:-2]))
   a = lax.broadcast_to_shape(a, batch + sa[-2:])
   b = lax.broadcast_to_shape(b, batch + sb[-2:])
   x = _solve_matrices(a, b)
@@ -256,7 +258,7 @@ def tensorinv(a, ind: int = 2):
   """Inverse of an N-d array seen as a matrix over its first `ind` axes."""
   check_arraylike("tensorinv", a)
   arr = jnp.asarray(a)
-  ind = operator.index(ind)
+  ind = index_arg(ind, "jnp.linalg.tensorinv ind")
   if ind <= 0:
     raise ValueError(f"ind must be a positive integer; got ind={ind}")
   shape = shape_of(arr)
@@ -425,7 +427,7 @@ def _cofactor_solve(a, b):
     return a[..., 0, 0], b
   lu_, pivots, permutation = lax_linalg.lu(a)
   dtype = dtype_of(a)
-  batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+  batch = tuple(_util_broadcast_shapes(sa[:-2], sb[:-2]))
   x = jnp.broadcast_to(b, batch + sb[-2:])
   lu_ = jnp.broadcast_to(lu_, batch + sa[-2:])
   permutation = jnp.broadcast_to(permutation, batch + (n,))
@@ -510,6 +512,9 @@ def pinv(a, rtol=None, hermitian: bool = False, *, rcond=None):
 
 def _pinv_impl(a, rtol, hermitian):
   arr, = promote_dtypes_inexact(a)
+  if ndim_of(arr) < 2:
+    raise ValueError(f"jnp.linalg.pinv requires an array of rank at least 2 (a matrix or a stack "
+                     f"of matrices), got shape {shape_of(arr)}")
   m, n = shape_of(arr)[-2:]
   if m == 0 or n == 0:
     return jnp.zeros(shape_of(arr)[:-2] + (n, m), dtype_of(arr))
@@ -566,8 +571,15 @@ def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
 
 def _lstsq(a, b, rcond, *, numpy_resid: bool = False):
   a, b = promote_dtypes_inexact(a, b)
+  if ndim_of(a) != 2:
+    raise TypeError(f"{ndim_of(a)}-dimensional array given. Array must be two-dimensional "
+                    f"(jnp.linalg.lstsq a has shape {shape_of(a)})")
+  if ndim_of(b) not in (1, 2):
+    raise TypeError(f"{ndim_of(b)}-dimensional array given. Array must be one or "
+                    f"two-dimensional (jnp.linalg.lstsq b has shape {shape_of(b)})")
   if shape_of(a)[0] != shape_of(b)[0]:
-    raise ValueError("Leading dimensions of input arrays must match")
+    raise ValueError(f"Leading dimensions of input arrays must match, got a.shape "
+                     f"{shape_of(a)} and b.shape {shape_of(b)}")
   b_orig_ndim = ndim_of(b)
   if b_orig_ndim == 1:
     b = b[:, None]
@@ -645,7 +657,7 @@ def matrix_power(a, n: int):
     raise TypeError(f"{len(shape)}-dimensional array given. Array must be at least "
                     "two-dimensional")
   if shape[-2] != shape[-1]:
-    raise TypeError("Last 2 dimensions of the array must be square")
+    raise TypeError(f"Last 2 dimensions of the array must be square, got shape {shape}")
   try:
     n = operator.index(n)
   except TypeError as err:
@@ -752,10 +764,8 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
 
 
 def _canon_axis(a, ndim):
-  a = operator.index(a)
-  if not -ndim <= a < ndim:
-    raise ValueError(f"axis {a} is out of bounds for array of dimension {ndim}")
-  return a % ndim
+  from numjax._src.numpy.util import canonicalize_axis
+  return canonicalize_axis(a, ndim)
 
 
 def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
@@ -809,6 +819,7 @@ def cross(x1, x2, /, *, axis=-1):
   """Cross product of 3-vectors along `axis`."""
   check_arraylike("jnp.linalg.cross", x1, x2)
   x1, x2 = jnp.asarray(x1), jnp.asarray(x2)
+  _canon_axis(axis, ndim_of(x1)), _canon_axis(axis, ndim_of(x2))
   if shape_of(x1)[axis] != 3 or shape_of(x2)[axis] != 3:
     raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but they "
                      f"have x1.shape[axis]={shape_of(x1)[axis]} and "
@@ -843,6 +854,7 @@ def vecdot(x1, x2, /, *, axis: int = -1, precision=None, preferred_element_type=
   check_arraylike("jnp.linalg.vecdot", x1, x2)
   x1, x2 = promote_dtypes(x1, x2)
   n1, n2 = ndim_of(x1), ndim_of(x2)
+  _canon_axis(axis, n1), _canon_axis(axis, n2)
   if shape_of(x1)[axis] != shape_of(x2)[axis]:
     raise ValueError(f"vecdot: contracting axis sizes must match, got {shape_of(x1)} and "
                      f"{shape_of(x2)} with axis={axis}")
@@ -867,6 +879,9 @@ def trace(x, /, *, offset: int = 0, dtype=None):
 
 def multi_dot(arrays: Sequence, *, precision=None):
   """Chained matrix product, multiplied in the cheapest order (first/last may be vectors)."""
+  if not isinstance(arrays, (list, tuple)):
+    raise TypeError(f"jnp.linalg.multi_dot takes a sequence of arrays, got "
+                    f"{type(arrays).__name__}")
   arrs = list(arrays)
   check_arraylike("jnp.linalg.multi_dot", *arrs)
   arrs = [jnp.asarray(a) for a in arrs]

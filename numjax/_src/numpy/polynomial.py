@@ -12,6 +12,8 @@ from numjax._src import dtypes
 from numjax._src.array import Array
 from numjax._src.numpy import lax_numpy as jnp
 from numjax._src.numpy.extra import convolve, trim_zeros, _concrete
+from numjax._src.lax.base import index_arg
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import (check_arraylike, dtype_of, ndim_of, promote_args_numeric,
                                     promote_dtypes, promote_dtypes_inexact, shape_of)
 
@@ -20,17 +22,25 @@ def polyval(p, x, *, unroll: int = 16):
   """Evaluate the polynomial p[0] x^(n-1) + ... + p[n-1] at x (Horner's scheme)."""
   check_arraylike("polyval", p, x)
   p, x = promote_dtypes(jnp.asarray(p), jnp.asarray(x))
-  shape = np.broadcast_shapes(shape_of(p)[1:], shape_of(x))
+  shape = _util_broadcast_shapes(shape_of(p)[1:], shape_of(x))
   y = jnp.zeros(shape, dtype_of(x))
   for k in range(shape_of(p)[0]):
     y = jnp.add(jnp.multiply(y, x), p[k])
   return y
 
 
+def _check_1d(name, *ps):
+  for p in ps:
+    if ndim_of(jnp.asarray(p)) != 1:
+      raise ValueError(f"{name}: polynomial coefficients must be a 1-D array, got shape "
+                       f"{shape_of(jnp.asarray(p))}")
+
+
 def polyadd(a1, a2):
   """The sum of two polynomials (coefficient arrays, highest degree first)."""
   check_arraylike("polyadd", a1, a2)
   a1, a2 = promote_dtypes(jnp.asarray(a1), jnp.asarray(a2))
+  _check_1d("polyadd", a1, a2)
   n1, n2 = shape_of(a1)[0], shape_of(a2)[0]
   if n1 < n2:
     a1 = jnp.concatenate([jnp.zeros((n2 - n1,), dtype_of(a1)), a1])
@@ -61,7 +71,8 @@ def polymul(a1, a2, *, trim_leading_zeros: bool = False):
 def polyder(p, m: int = 1):
   """The m-th derivative of a polynomial."""
   check_arraylike("polyder", p)
-  m = int(m)
+  m = index_arg(m, "polyder m")
+  _check_1d("polyder", p)
   if m < 0:
     raise ValueError("Order of derivative must be positive")
   p, = promote_dtypes_inexact(jnp.asarray(p))
@@ -76,7 +87,8 @@ def polyder(p, m: int = 1):
 def polyint(p, m: int = 1, k=None):
   """The m-th antiderivative of a polynomial, with integration constants k."""
   check_arraylike("polyint", p)
-  m = int(m)
+  m = index_arg(m, "polyint m")
+  _check_1d("polyint", p)
   if m < 0:
     raise ValueError("Order of integral must be positive (see polyder)")
   p, = promote_dtypes_inexact(jnp.asarray(p))
@@ -148,7 +160,7 @@ def vander(x, N=None, increasing: bool = False):
   x = jnp.asarray(x)
   if ndim_of(x) != 1:
     raise ValueError("x must be a one-dimensional array")
-  n = shape_of(x)[0] if N is None else int(N)
+  n = shape_of(x)[0] if N is None else index_arg(N, "vander N")
   if n < 0:
     raise ValueError("N must be nonnegative")
   x, = promote_dtypes(x) if dtype_of(x) != np.bool_ else promote_args_numeric("vander", x)

@@ -109,6 +109,8 @@ def argsort(a, axis: int | None = -1, *, kind=None, order=None, stable: bool = T
 
 def lexsort(keys, axis: int = -1):
   """Indices sorting by several keys, the last key primary (as numpy.lexsort)."""
+  if not hasattr(keys, "__iter__"):
+    raise TypeError(f"lexsort: keys must be a sequence of arrays, got {type(keys).__name__}")
   keys = tuple(keys)
   if len(keys) == 0:
     raise TypeError("need sequence of keys with len > 0 in lexsort")
@@ -534,7 +536,11 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
   dtype = _dtype(arr) if _dtype(arr).kind in "fc" else dtypes.default_float()
   if jnp.ndim(bins) == 1:
     return jnp.asarray(bins, dtype)
-  bins = operator.index(bins)
+  try:
+    bins = operator.index(bins)
+  except TypeError:
+    raise TypeError(f"histogram: bins must be an integer or a 1-D array of bin edges, got "
+                    f"{bins!r}") from None
   if range is None:
     lo, hi = lax.reduce_min(arr, (0,)), lax.reduce_max(arr, (0,))
   else:

@@ -1,6 +1,7 @@
 """Argument checking and JAX's type/rank promotion for `numjax.numpy` functions."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -63,11 +64,51 @@ def promote_dtypes_numeric(*args):
   return [convert(a, dtype, weak) for a in args]
 
 
+def broadcast_shapes(*shapes) -> tuple:
+  """NumPy's broadcast shape; ValueError in JAX's wording when the shapes are incompatible."""
+  for s in shapes:
+    if not (isinstance(s, (int, np.integer)) or isinstance(s, (tuple, list)) and
+            all(isinstance(d, (int, np.integer)) for d in s)):
+      raise TypeError(f"broadcast_shapes takes shapes (tuples of integers), got {s!r}")
+  try:
+    return tuple(np.broadcast_shapes(*shapes))
+  except ValueError:
+    raise ValueError(f"Incompatible shapes for broadcasting: shapes={list(map(tuple, shapes))}"
+                     ) from None
+
+
+def _check_broadcastable(fname: str, shapes) -> None:
+  """Raise JAX's error for shapes NumPy broadcasting rejects (equal ranks: TypeError naming the
+  function, as lax does; different ranks: ValueError listing the shapes)."""
+  nd = max(len(s) for s in shapes)
+  for dims in zip(*[(1,) * (nd - len(s)) + tuple(s) for s in shapes]):
+    if len({d for d in dims if d != 1}) > 1:
+      if all(len(s) in (0, nd) for s in shapes):
+        raise TypeError(f"{fname} got incompatible shapes for broadcasting: "
+                        f"{', '.join(str(tuple(s)) for s in shapes)}.")
+      raise ValueError(f"Incompatible shapes for broadcasting: shapes={list(map(tuple, shapes))}")
+
+
 def promote_shapes(fname: str, *args):
   """Left-pad ranks with size-1 axes (NumPy broadcasting); rank-0 operands stay scalars."""
   if len(args) < 2:
     return list(args)
   shapes = [np.shape(a._value) if type(a) is Array else get_aval(a).shape for a in args]
+  s0 = shapes[0]
+  if len(shapes) == 2:
+    s1 = shapes[1]
+    if s0 == s1:
+      return list(args)
+    if s0 and s1:  # two non-scalar shapes that differ: check they broadcast
+      for x, y in zip(s0[::-1], s1[::-1]):
+        if x != y and x != 1 and y != 1:
+          _check_broadcastable(fname, shapes)
+  else:
+    if all(s == s0 for s in shapes):
+      return list(args)
+    ref = next(s for s in shapes if s)
+    if any(s and s != ref for s in shapes):  # only when two non-scalar shapes differ
+      _check_broadcastable(fname, shapes)
   nd = max(len(s) for s in shapes)
   if all(len(s) == nd or len(s) == 0 for s in shapes):
     return list(args)
@@ -96,10 +137,26 @@ def promote_args_numeric(fname: str, *args):
   return promote_shapes(fname, *promote_dtypes_numeric(*args))
 
 
+def axis_tuple(axis) -> tuple:
+  """An `axis` argument (int or sequence of ints) as a tuple; TypeError for anything else."""
+  if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+    return (axis,)
+  if isinstance(axis, (tuple, list)):
+    return tuple(axis)
+  raise TypeError(f"axis must be an integer or a tuple of integers, got {axis!r} of type "
+                  f"{type(axis).__name__}.")
+
+
 def canonicalize_axis(axis: int, ndim: int) -> int:
-  axis = int(axis)
+  try:
+    axis = operator.index(axis)
+  except TypeError:
+    raise TypeError(f"axis must be an integer (or a tuple of integers where several axes are "
+                    f"allowed), got {axis!r} of type {type(axis).__name__}.") from None
   if not -ndim <= axis < ndim:
-    raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    # NumPy's AxisError is both a ValueError (what JAX raises from most functions) and an
+    # IndexError (what a few JAX functions, e.g. jnp.mean or jnp.argmax, raise).
+    raise np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
   return axis % ndim
 
 

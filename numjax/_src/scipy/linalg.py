@@ -20,6 +20,7 @@ from numjax._src.lax import lax
 from numjax._src.lax import linalg as lax_linalg
 from numjax._src.numpy import lax_numpy as jnp
 from numjax._src.numpy import linalg as jnp_linalg
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import (check_arraylike, dtype_of, ndim_of, promote_dtypes,
                                     promote_dtypes_inexact, shape_of)
 
@@ -35,6 +36,12 @@ def _inexact(*args):
 def _vector_or_matrix(fname: str, a, b) -> bool:
   """Whether `b` holds vectors ('(n,n),(n)->(n)') rather than matrices ('(n,n),(n,k)')."""
   sa, sb = shape_of(a), shape_of(b)
+  if len(sa) < 2 or sa[-1] != sa[-2]:
+    raise ValueError(f"jax.scipy.linalg.{fname}: a must be a (batch of) square matrices, got "
+                     f"shape {sa}")
+  if not sb:
+    raise ValueError(f"jax.scipy.linalg.{fname}: b must have at least one dimension, got a "
+                     f"scalar")
   if len(sb) == 1:
     return True
   if len(sa) == len(sb) + 1 and sa[-1] == sb[-1]:
@@ -50,7 +57,7 @@ def _broadcast_batch(a, b, vector: bool, a_core: int = 2):
   """Broadcast the batch (non-core) axes of a and b against each other."""
   b_core = 1 if vector else 2
   sa, sb = shape_of(a), shape_of(b)
-  batch = tuple(np.broadcast_shapes(sa[:len(sa) - a_core], sb[:len(sb) - b_core]))
+  batch = tuple(_util_broadcast_shapes(sa[:len(sa) - a_core], sb[:len(sb) - b_core]))
   a = lax.broadcast_to_shape(a, batch + sa[len(sa) - a_core:])
   b = lax.broadcast_to_shape(b, batch + sb[len(sb) - b_core:])
   return a, b
@@ -85,6 +92,9 @@ def _cho_solve_core(c, b, lower: bool):
 
 def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = True):
   """Solve a x = b from the Cholesky factor (c, lower) of a."""
+  if not (isinstance(c_and_lower, (tuple, list)) and len(c_and_lower) == 2):
+    raise TypeError(f"cho_solve expects c_and_lower = (c, lower), as cho_factor returns; got "
+                    f"{type(c_and_lower).__name__}")
   c, lower = c_and_lower
   return _cho_solve(c, b, lower)
 
@@ -193,6 +203,9 @@ def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
 def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False,
              check_finite: bool = True):
   """Solve a x = b (trans=0), aᵀ x = b (1) or aᴴ x = b (2) from `lu_factor`'s output."""
+  if not (isinstance(lu_and_piv, (tuple, list)) and len(lu_and_piv) == 2):
+    raise TypeError(f"lu_solve expects lu_and_piv = (lu, piv), as lu_factor returns; got "
+                    f"{type(lu_and_piv).__name__}")
   lu_, pivots = lu_and_piv
   lu_, b = _inexact(lu_, b)
   m = shape_of(lu_)[-2]
@@ -200,7 +213,7 @@ def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False,
   vector = _vector_or_matrix("lu_solve", lu_, b)
   sl, sb = shape_of(lu_), shape_of(b)
   b_core = 1 if vector else 2
-  batch = tuple(np.broadcast_shapes(sl[:-2], shape_of(perm)[:-1], sb[:len(sb) - b_core]))
+  batch = tuple(_util_broadcast_shapes(sl[:-2], shape_of(perm)[:-1], sb[:len(sb) - b_core]))
   lu_ = lax.broadcast_to_shape(lu_, batch + sl[-2:])
   perm = lax.broadcast_to_shape(perm, batch + shape_of(perm)[-1:])
   b = lax.broadcast_to_shape(b, batch + sb[len(sb) - b_core:])

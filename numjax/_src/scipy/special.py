@@ -25,6 +25,7 @@ from numjax._src.lax import lax as L
 from numjax._src.lax.base import (batch_elementwise, defjvp, defjvp2, elementwise_aval, floating,
                                   primitive)
 from numjax._src.numpy import lax_numpy as jnp
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import dtype_of, ndim_of, promote_args_inexact, shape_of
 
 
@@ -227,7 +228,7 @@ def bessel_i1e(x):
 def _broadcast_promote(fname, *args):
   """jnp-style promotion (to inexact) and broadcasting of all operands to one shape."""
   args = promote_args_inexact(fname, *args)
-  shape = np.broadcast_shapes(*[shape_of(a) for a in args])
+  shape = _util_broadcast_shapes(*[shape_of(a) for a in args])
   return [jnp.broadcast_to(a, shape) for a in args]
 
 
@@ -343,6 +344,8 @@ def multigammaln(a, d):
   d_c = core.concrete_value(d)
   if d_c is None:
     raise core.ConcretizationTypeError(d, "The error arose in the d argument of multigammaln.")
+  if np.ndim(d_c):
+    raise TypeError(f"multigammaln: d must be a scalar integer, got shape {np.shape(d_c)}")
   d = int(d_c)
   a, = promote_args_inexact("multigammaln", a)
   const = 0.25 * d * (d - 1) * np.log(np.pi)
@@ -635,8 +638,8 @@ def _axes_of(a, axis):
   nd = ndim_of(a)
   if axis is None:
     return tuple(range(nd))
-  axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-  from numjax._src.numpy.util import canonicalize_axis
+  from numjax._src.numpy.util import axis_tuple, canonicalize_axis
+  axes = axis_tuple(axis)
   return tuple(sorted(canonicalize_axis(ax, nd) for ax in axes))
 
 
@@ -832,6 +835,8 @@ def bernoulli(n: int):
   n = core.concrete_value(n) if not isinstance(n, int) else n
   if n is None:
     raise core.ConcretizationTypeError(n, "The argument of bernoulli must be concrete.")
+  if np.ndim(n):
+    raise TypeError(f"bernoulli: n must be a scalar integer, got shape {np.shape(n)}")
   n = int(n)
   if n < 0:
     raise ValueError("n must be a non-negative integer.")

@@ -14,6 +14,7 @@ import numpy as np
 
 from numjax._src.lax import lax as L
 from numjax._src.numpy import lax_numpy as jnp
+from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import (dtype_of, ndim_of, promote_args_inexact,
                                     promote_dtypes_inexact, shape_of)
 from numjax._src.scipy import special as sp
@@ -88,7 +89,7 @@ class multivariate_normal:
     from numjax._src.lax import linalg as lax_linalg
     chol = lax_linalg.cholesky(cov)
     y = x - mean
-    batch = np.broadcast_shapes(shape_of(chol)[:-2], shape_of(y)[:-1])
+    batch = _util_broadcast_shapes(shape_of(chol)[:-2], shape_of(y)[:-1])
     chol_b = jnp.broadcast_to(chol, batch + (n, n))
     y_b = jnp.broadcast_to(y, batch + (n,))
     # Solve L z = y (z = L^-1 (x - mean)), with y as a column.
