@@ -43,3 +43,10 @@ def test_infs_flag():
   finally:
     jax.config.update("jax_debug_infs", False)
   assert float(jnp.float32(1.) / 0.) == float("inf")
+
+
+def test_under_jit_names_the_primitive(debug_nans):
+  f = jax.jit(lambda x: jnp.log(x) * 2)
+  with pytest.raises(FloatingPointError, match=r"encountered in log, under jit\(<lambda>\)"):
+    f(-1.)
+  assert float(f(1.)) == 0.0

@@ -328,7 +328,14 @@ class JitWrapped:
           return out
       outs = entry.fn(*[l._value if type(l) is Array else _to_numpy(l) for l in leaves])
       if core._check_floats:
-        core.check_nans(_NamedPrim(f"jit({self.__name__})"), outs)
+        try:
+          core.check_nans(_NamedPrim(f"jit({self.__name__})"), outs)
+        except FloatingPointError:
+          # As JAX does: run the de-optimized function (the staged jaxpr, eagerly) to name
+          # the primitive that produced the value; if it does not, re-raise as is.
+          with core.transformation_context(f"under jit({self.__name__})"):
+            core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts, *leaves)
+          raise
       out_leaves = [Array(o, w) for o, w in zip(outs, entry.out_weak)]
     else:
       out_leaves = jit_p.bind(*leaves, jaxpr=entry.closed, name=self.__name__)
