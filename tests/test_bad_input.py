@@ -148,7 +148,7 @@ def _binary_dtype(op, dtype):
 # ----------------------------------------------------------------------------------------------
 # Elementwise ops with shapes that do not broadcast
 # ----------------------------------------------------------------------------------------------
-@_sweep(60)
+@_sweep(120)
 @given(op=st.sampled_from(BINARY_JNP), shapes=incompatible_shapes(), dtype=dtypes_,
        mode=st.sampled_from(["eager", "jit", "vmap", "grad"]))
 def test_jnp_binary_incompatible_shapes(op, shapes, dtype, mode):
@@ -172,7 +172,7 @@ LAX_BINARY = [lax.add, lax.sub, lax.mul, lax.div, lax.max, lax.min, lax.pow, lax
               lax.lt, lax.rem, lax.nextafter]
 
 
-@_sweep(40)
+@_sweep(80)
 @given(op=st.sampled_from(LAX_BINARY), shapes=incompatible_shapes(),
        mode=st.sampled_from(["eager", "jit", "vmap", "jvp"]))
 def test_lax_binary_incompatible_shapes(op, shapes, mode):
@@ -308,7 +308,7 @@ _NONE_OK = {"jnp.where", "jnp.reshape", "vjp cotangent", "lax.cond operand", "la
 _PYTREES = {"device_put", "lax.cond operand", "lax.stop_gradient", "lax.while_loop init"}
 
 
-@_sweep(150)
+@_sweep(300)
 @given(name=st.sampled_from(sorted(TAKES_ARRAY)), value=st.sampled_from(BAD_VALUES + [RAGGED]))
 def test_non_array_arguments(name, value):
   fn = TAKES_ARRAY[name]
@@ -382,7 +382,7 @@ _GOOD_AXIS_CALL = {"squeeze": lambda x: jnp.squeeze(x[None], axis=0),
                    "lax.squeeze": lambda x: lax.squeeze(x[None], (0,))}
 
 
-@_sweep(150)
+@_sweep(300)
 @given(name=st.sampled_from(sorted(AXIS_FNS)), shape=small_shape,
        bad=st.one_of(st.integers(0, 3), st.integers(-4, -1), st.sampled_from([1.5, "a"])),
        mode=st.sampled_from(["eager", "jit"]))
@@ -407,7 +407,7 @@ def test_bad_axes(name, shape, bad, mode):
 # ----------------------------------------------------------------------------------------------
 # Shapes: reshape, broadcast_to, concatenate/stack, zeros
 # ----------------------------------------------------------------------------------------------
-@_sweep(40)
+@_sweep(80)
 @given(shape=small_shape, new=small_shape, mode=st.sampled_from(["eager", "jit", "vmap"]))
 def test_reshape_size_mismatch(shape, new, mode):
   if int(np.prod(shape)) == int(np.prod(new)):
@@ -441,7 +441,7 @@ def test_creation_bad_shapes(bad):
     expect_error(lambda: fn(bad), types=(TypeError, ValueError))
 
 
-@_sweep(40)
+@_sweep(80)
 @given(shapes=incompatible_shapes(), fn=st.sampled_from(["concatenate", "stack", "hstack",
                                                           "vstack", "lax.concatenate",
                                                           "broadcast_arrays", "broadcast_to"]),
@@ -492,7 +492,7 @@ def test_stack_and_concatenate_messages():
 # ----------------------------------------------------------------------------------------------
 # Contractions with mismatched dimensions
 # ----------------------------------------------------------------------------------------------
-@_sweep(40)
+@_sweep(80)
 @given(m=st.integers(1, 4), k=st.integers(2, 5), dk=st.integers(1, 3), n=st.integers(1, 4),
        fn=st.sampled_from(["dot", "matmul", "@", "tensordot", "einsum", "inner", "vdot",
                            "lax.dot", "lax.dot_general", "linalg.multi_dot"]),
@@ -555,7 +555,7 @@ BAD_INDICES = ["a", 1.5, (0, 0, 0, 0), jnp.ones(2), np.array([0.5]), [0.5], {"a"
                np.ones((2, 2), bool)]
 
 
-@_sweep(40)
+@_sweep(80)
 @given(idx=st.sampled_from(range(len(BAD_INDICES))),
        how=st.sampled_from(["getitem", "set", "add", "get", "jit"]))
 def test_bad_indices(idx, how):
@@ -671,7 +671,7 @@ def test_linalg_solve_mismatch():
 # ----------------------------------------------------------------------------------------------
 # lax structural ops with bad parameters (also after a valid call: NumPy would clip silently)
 # ----------------------------------------------------------------------------------------------
-@_sweep(60)
+@_sweep(120)
 @given(n=st.integers(1, 5), start=st.integers(-3, 7), size=st.integers(-2, 7),
        stride=st.integers(-1, 3))
 def test_lax_slice_out_of_bounds(n, start, size, stride):
@@ -687,7 +687,7 @@ def test_lax_slice_out_of_bounds(n, start, size, stride):
                TypeError)
 
 
-@_sweep(40)
+@_sweep(80)
 @given(shape=small_shape, delta=st.integers(-3, 3), extra=st.booleans())
 def test_lax_dynamic_slice_bad_sizes(shape, delta, extra):
   x = _arr(shape)

@@ -6,6 +6,7 @@ indexing.py, control_flow.py, linalg.py, fft.py and random_bits.py.
 """
 from __future__ import annotations
 
+import builtins as _builtins
 import operator as _operator
 from typing import Any, Sequence
 
@@ -113,17 +114,20 @@ def _unary(prim):
 
 def _binary(prim):
   def f(x, y):
-    if type(x) is Array and type(y) is Array:
+    tx, ty = type(x), type(y)
+    if tx is Array and ty is Array:
       sx, sy = x._value.shape, y._value.shape
-      if sx != sy and sx and sy:
-        # NumPy would broadcast ranks that lax rejects; eagerly, core runs the shape rule only
-        # once per dtypes, so run it here when two non-scalar shapes differ (rare for lax).
-        _check_rule(prim, x, y)
-      return prim.bind(x, y)
-    if not (_is_value(x) and _is_value(y)):
-      x, y = _args(x, y)
-    sx, sy = get_aval(x).shape, get_aval(y).shape
+    elif isinstance(x, Tracer) and isinstance(y, Tracer):
+      sx, sy = x.aval.shape, y.aval.shape
+    elif tx in _PY_SCALARS or ty in _PY_SCALARS:  # scalars broadcast with anything
+      return prim.bind(*_args(x, y))
+    else:
+      if not (_is_value(x) and _is_value(y)):
+        x, y = _args(x, y)
+      sx, sy = get_aval(x).shape, get_aval(y).shape
     if sx != sy and sx and sy:
+      # NumPy would broadcast ranks that lax rejects, and eagerly core runs the shape rule only
+      # once per (primitive, dtypes): run it here when two non-scalar shapes differ (rare).
       _check_rule(prim, x, y)
     return prim.bind(x, y)
   f.__name__ = f.__qualname__ = prim.name
@@ -360,6 +364,15 @@ def reshape(x, new_sizes: Sequence[int], dimensions=None, sharding=None):
                                                 sharding=None), e) from None
 
 
+def _out_of_range(dims, nd) -> bool:
+  """Whether some axis in `dims` is outside [-nd, nd)."""
+  return bool(dims) and (_builtins.min(dims) < -nd or _builtins.max(dims) >= nd)
+
+
+def _first_out_of_range(dims, nd):
+  return next(d for d in dims if not -nd <= d < nd)
+
+
 def _axis_error(axis, ndim):
   # NumPy's AxisError: a ValueError and an IndexError (JAX raises either, depending on the op).
   return np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
@@ -370,13 +383,12 @@ def squeeze(x, dimensions: Sequence[int]):
   shape = get_aval(x).shape
   nd = len(shape)
   dims = _canonical_shape(dimensions, "squeeze dimensions")
-  for d in dims:
-    if not -nd <= d < nd:
-      raise _axis_error(d, nd)
-  dims = tuple(sorted(set(d % nd for d in dims))) if nd else ()
+  if _out_of_range(dims, nd):
+    raise _axis_error(_first_out_of_range(dims, nd), nd)
+  dims = tuple(sorted({d % nd for d in dims})) if nd else ()
   if not dims:
     return x
-  if any(shape[d] != 1 for d in dims):
+  if _builtins.any(shape[d] != 1 for d in dims):
     raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one, "
                      f"got shape={shape} and dimensions={tuple(dimensions)}")
   return _st.squeeze_p.bind(x, dimensions=dims)
@@ -388,11 +400,10 @@ def expand_dims(x, dimensions: Sequence[int]):
   shape = list(get_aval(x).shape)
   dimensions = _canonical_shape(dimensions, "expand_dims dimensions")
   nd = len(shape) + len(dimensions)
-  for d in dimensions:
-    if not -nd <= d < nd:
-      raise _axis_error(d, nd)
-  dims = sorted(d % nd for d in dimensions)
-  if len(set(dims)) != len(dims):
+  if _out_of_range(dimensions, nd):
+    raise _axis_error(_first_out_of_range(dimensions, nd), nd)
+  dims = sorted({d % nd for d in dimensions})
+  if len(dims) != len(dimensions):
     raise ValueError(f"repeated axis in lax.expand_dims: {tuple(dimensions)}")
   for d in dims:
     shape.insert(d, 1)
@@ -417,22 +428,25 @@ def rev(x, dimensions: Sequence[int]):
 
 
 def concatenate(operands: Sequence, dimension: int):
-  if _is_value(operands) or isinstance(operands, (np.ndarray, str, bytes)) or not hasattr(
-      operands, "__iter__"):
+  if type(operands) is not list and type(operands) is not tuple and (
+      _is_value(operands) or isinstance(operands, (np.ndarray, str, bytes)) or
+      not hasattr(operands, "__iter__")):
     raise TypeError(f"lax.concatenate takes a sequence of arrays, got {type(operands).__name__}"
                     f" {operands!r}.")
-  operands = list(operands)
   if not operands:
     raise ValueError("concatenate requires a non-empty sequences of arrays")
   ops = _args(*operands)
-  dimension = _operator.index(dimension)
+  dimension = _int_arg(dimension, "concatenate dimension")
   if len(ops) == 1:
     x, = ops
     if not 0 <= dimension < get_aval(x).ndim:
       raise TypeError(f"concatenate dimension out of bounds: dimension {dimension} for shapes "
                       f"{get_aval(x).shape}.")
     return x
-  return _bind(_st.concatenate_p, ops, dict(dimension=dimension))
+  try:
+    return _st.concatenate_p.bind(*ops, dimension=dimension)
+  except (ValueError, TypeError, IndexError) as e:
+    raise _rule_error(_st.concatenate_p, ops, dict(dimension=dimension), e) from None
 
 
 def pad(x, padding_value, padding_config):
@@ -461,10 +475,11 @@ def slice(x, start_indices, limit_indices, strides=None):
   if start == (0,) * len(start) and limit == shape and strides is None:
     return x
   params = dict(start_indices=start, limit_indices=limit, strides=strides)
-  if (len(start) != len(shape) or len(limit) != len(shape)
-      or not all(0 <= a <= b <= n for a, b, n in zip(start, limit, shape))
-      or (strides is not None and (len(strides) != len(shape)
-                                   or any(st <= 0 for st in strides)))):
+  n = len(shape)
+  # 0 <= start <= limit <= shape, checked in one pass (NumPy would clip or wrap silently).
+  if (len(start) != n or len(limit) != n or not _builtins.all(_builtins.map(
+      _operator.le, (0,) * n + start + limit, start + limit + shape))
+      or (strides is not None and (len(strides) != n or _builtins.min(strides) <= 0))):
     _check_rule(_st.slice_p, x, **params)  # NumPy would clip or wrap silently
   return _st.slice_p.bind(x, **params)
 
@@ -687,12 +702,14 @@ from numjax._src.lax import reductions as _red  # noqa: E402
 
 def _axes(x, axes):
   aval = get_aval(x)
-  nd = aval.ndim
+  nd = len(aval.shape)
   axes = _canonical_shape(axes, "reduction axes")
-  if any(not -nd <= a < nd for a in axes):
+  if not axes or not nd:
+    return ()
+  if _builtins.min(axes) < -nd or _builtins.max(axes) >= nd:
     raise ValueError(f"reduction axes {axes} contains out-of-bounds indices for {aval}.")
-  out = tuple(sorted(a % nd for a in axes)) if nd else ()
-  if len(set(out)) != len(out):
+  out = tuple(sorted({a % nd for a in axes}))
+  if len(out) != len(axes):
     raise ValueError(f"duplicate value in 'axes' of reduction: {axes}")
   return out
 

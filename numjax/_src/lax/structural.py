@@ -33,7 +33,7 @@ def _structural(name, impl, shape_rule):
 def _bid_impl(x, *, shape, broadcast_dimensions, sharding=None):
   x = np.asarray(x)
   dims = broadcast_dimensions
-  if any(a > b for a, b in zip(dims, dims[1:])):  # unsorted: the operand's axes are permuted
+  if len(dims) > 1 and list(dims) != sorted(dims):  # unsorted: the operand's axes are permuted
     order = np.argsort(dims)
     x, dims = x.transpose(order), tuple(dims[i] for i in order)
   expanded = [1] * len(shape)

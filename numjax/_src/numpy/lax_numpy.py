@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 import math
-import operator
+import operator as _operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -20,7 +20,8 @@ from numjax._src.lax.base import index_arg as _index_arg
 from numjax._src.lax import elementwise as ew
 from numjax._src.numpy import fastpath as _fast
 from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
-from numjax._src.numpy.util import (axis_tuple, canonicalize_axis, check_arraylike, convert, dtype_of,
+from numjax._src.numpy.util import axis_tuple as _axis_tuple
+from numjax._src.numpy.util import (canonicalize_axis, check_arraylike, convert, dtype_of,
                                     ndim_of, promote_args, promote_args_inexact,
                                     promote_args_numeric, promote_dtypes, promote_dtypes_inexact,
                                     shape_of)
@@ -152,10 +153,10 @@ def full(shape, fill_value, dtype=None) -> Any:
 
 def _shape_arg(shape) -> tuple:
   if isinstance(shape, (int, np.integer)) or (type(shape) is Array and shape.ndim == 0):
-    return (operator.index(shape),)
+    return (_operator.index(shape),)
   try:
-    return tuple(operator.index(core.concrete_value(s).item()) if isinstance(s, Tracer) else
-                 operator.index(s) for s in shape)
+    return tuple(_operator.index(core.concrete_value(s).item()) if isinstance(s, Tracer) else
+                 _operator.index(s) for s in shape)
   except (TypeError, AttributeError) as err:
     raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, got "
                     f"{shape!r}.") from err
@@ -306,7 +307,7 @@ def _two(prim, name, inexact=False, bool_prim=None):
     if out is not None:
       return out
     args = promote(name, x1, x2)
-    if bool_prim is not None and dtype_of(args[0]) == np.bool_:
+    if bool_prim is not None and get_aval(args[0]).dtype == np.bool_:
       return bool_prim.bind(*args)  # JAX: add is logical or, multiply logical and, on bools
     return prim.bind(*args)
   f.__name__ = f.__qualname__ = name
@@ -959,7 +960,7 @@ def transpose(a, axes=None):
   a = asarray(a)
   nd = ndim_of(a)
   axes = tuple(range(nd))[::-1] if axes is None else tuple(canonicalize_axis(i, nd)
-                                                            for i in axis_tuple(axes))
+                                                            for i in _axis_tuple(axes))
   return lax.transpose(a, axes)
 
 
@@ -987,8 +988,8 @@ def swapaxes(a, axis1, axis2):
 def moveaxis(a, source, destination):
   a = asarray(a)
   nd = ndim_of(a)
-  src = [canonicalize_axis(s, nd) for s in axis_tuple(source)]
-  dst = [canonicalize_axis(d, nd) for d in axis_tuple(destination)]
+  src = [canonicalize_axis(s, nd) for s in _axis_tuple(source)]
+  dst = [canonicalize_axis(d, nd) for d in _axis_tuple(destination)]
   if len(src) != len(dst):
     raise ValueError(f"Inconsistent number of elements: {len(src)} vs {len(dst)} (moveaxis "
                      f"source={source!r}, destination={destination!r}).")
@@ -1003,7 +1004,7 @@ def moveaxis(a, source, destination):
 
 def expand_dims(a, axis):
   a = asarray(a)
-  axes = axis_tuple(axis)
+  axes = _axis_tuple(axis)
   nd = ndim_of(a) + len(axes)
   return lax.expand_dims(a, tuple(canonicalize_axis(x, nd) for x in axes))
 
@@ -1014,7 +1015,7 @@ def squeeze(a, axis=None):
   if axis is None:
     axes = tuple(i for i, d in enumerate(s) if d == 1)
   else:
-    axes = axis_tuple(axis)
+    axes = _axis_tuple(axis)
     axes = tuple(canonicalize_axis(x, len(s)) for x in axes)
     for x in axes:
       if s[x] != 1:
@@ -1253,7 +1254,7 @@ def roll(a, shift, axis=None):
   a = asarray(a)
   if axis is None:
     return reshape(roll(ravel(a), shift, 0), shape_of(a))
-  axes = axis_tuple(axis)
+  axes = _axis_tuple(axis)
   if isinstance(shift, (int, np.integer)):
     shifts = (shift,) * len(axes)
   else:

@@ -66,13 +66,14 @@ def promote_dtypes_numeric(*args):
 
 def broadcast_shapes(*shapes) -> tuple:
   """NumPy's broadcast shape; ValueError in JAX's wording when the shapes are incompatible."""
-  for s in shapes:
-    if not (isinstance(s, (int, np.integer)) or isinstance(s, (tuple, list)) and
-            all(isinstance(d, (int, np.integer)) for d in s)):
-      raise TypeError(f"broadcast_shapes takes shapes (tuples of integers), got {s!r}")
   try:
     return tuple(np.broadcast_shapes(*shapes))
-  except ValueError:
+  except (ValueError, TypeError):
+    for s in shapes:
+      if not (isinstance(s, (int, np.integer)) or isinstance(s, (tuple, list)) and
+              all(isinstance(d, (int, np.integer)) for d in s)):
+        raise TypeError(f"broadcast_shapes takes shapes (tuples of integers), got {s!r}"
+                        ) from None
     raise ValueError(f"Incompatible shapes for broadcasting: shapes={list(map(tuple, shapes))}"
                      ) from None
 
