@@ -157,17 +157,25 @@ def _check_tangent(p, t):
   return t
 
 
-def linearize(fun: Callable, *primals, has_aux: bool = False):
-  """(fun(*primals), f_jvp) where f_jvp(*tangents) is the JVP at primals, as a stored jaxpr."""
-  _check_callable(fun)
+def _linearize_tree(fun, primals, has_aux):
+  """linearize_flat on pytrees: (flat primals, their treedef, flat outputs, linear map,
+  output-treedef store, aux store or None)."""
   primals_flat, tree = tu.tree_flatten(primals)
   primals_flat = [_check_arg(p, "primal") for p in primals_flat]
   in_tree = tu.tree_structure((primals, {}))
+  aux = None
   if has_aux:
     flat, out_tree, aux = flatten_fun_aux(fun, in_tree)
   else:
     flat, out_tree = flatten_fun(fun, in_tree)
   out_primals, lin = ad.linearize_flat(flat, primals_flat)
+  return primals_flat, tree, out_primals, lin, out_tree, aux
+
+
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+  """(fun(*primals), f_jvp) where f_jvp(*tangents) is the JVP at primals, as a stored jaxpr."""
+  _check_callable(fun)
+  primals_flat, tree, out_primals, lin, out_tree, aux = _linearize_tree(fun, primals, has_aux)
   out = tu.tree_unflatten(out_tree.val, out_primals)
 
   def f_jvp(*tangents):
@@ -196,14 +204,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 def vjp(fun: Callable, *primals, has_aux: bool = False):
   """(fun(*primals), f_vjp) where f_vjp(ct) pulls a cotangent back to the primals."""
   _check_callable(fun)
-  primals_flat, tree = tu.tree_flatten(primals)
-  primals_flat = [_check_arg(p, "primal") for p in primals_flat]
-  in_tree = tu.tree_structure((primals, {}))
-  if has_aux:
-    flat, out_tree, aux = flatten_fun_aux(fun, in_tree)
-  else:
-    flat, out_tree = flatten_fun(fun, in_tree)
-  out_primals, lin = ad.linearize_flat(flat, primals_flat)
+  primals_flat, tree, out_primals, lin, out_tree, aux = _linearize_tree(fun, primals, has_aux)
   out_avals = [get_aval(o) for o in out_primals]
   in_avals = [get_aval(p) for p in primals_flat]
   o_tree = out_tree.val
