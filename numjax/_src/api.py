@@ -32,26 +32,34 @@ class _Store:
     self.val = None
 
 
-def flatten_fun(fun: Callable, in_tree) -> tuple[Callable, _Store]:
-  """`fun` on flat leaves; the output treedef lands in the returned store."""
+def flatten_fun(fun: Callable, in_tree, kwargs: bool = True) -> tuple[Callable, _Store]:
+  """`fun` on flat leaves; the output treedef lands in the returned store. `in_tree` is the
+  treedef of `(args, kwargs)`, or with `kwargs=False` of the `args` tuple alone."""
   store = _Store()
 
   def flat(*leaves):
-    args, kwargs = tu.tree_unflatten(in_tree, leaves)
-    out = fun(*args, **kwargs)
+    if kwargs:
+      args, kw = tu.tree_unflatten(in_tree, leaves)
+      out = fun(*args, **kw)
+    else:
+      out = fun(*tu.tree_unflatten(in_tree, leaves))
     out_leaves, out_tree = tu.tree_flatten(out)
     store.val = out_tree
     return out_leaves
   return flat, store
 
 
-def flatten_fun_aux(fun: Callable, in_tree) -> tuple[Callable, _Store, _Store]:
+def flatten_fun_aux(fun: Callable, in_tree, kwargs: bool = True
+                    ) -> tuple[Callable, _Store, _Store]:
   """For has_aux functions: `fun` returns (out, aux); aux is kept aside."""
   store, aux_store = _Store(), _Store()
 
   def flat(*leaves):
-    args, kwargs = tu.tree_unflatten(in_tree, leaves)
-    res = fun(*args, **kwargs)
+    if kwargs:
+      args, kw = tu.tree_unflatten(in_tree, leaves)
+      res = fun(*args, **kw)
+    else:
+      res = fun(*tu.tree_unflatten(in_tree, leaves))
     if not (isinstance(res, (tuple, list)) and len(res) == 2):
       raise TypeError("has_aux=True requires the function to return a pair (output, aux), "
                       f"got {type(res).__name__}.")
@@ -64,8 +72,11 @@ def flatten_fun_aux(fun: Callable, in_tree) -> tuple[Callable, _Store, _Store]:
 
 
 def _check_arg(x, what: str = "argument"):
-  if isinstance(x, Tracer) or type(x) is Array:
+  t = type(x)
+  if t is Array or isinstance(x, Tracer):
     return x
+  if t is float or t is int or t is complex or t is bool:
+    return lax.asarray(x)
   if not core.is_valid_jaxtype(x):
     raise TypeError(f"{what} {x!r} of type {type(x)} is not a valid JAX type.")
   return lax.asarray(x)
@@ -162,12 +173,11 @@ def _linearize_tree(fun, primals, has_aux):
   output-treedef store, aux store or None)."""
   primals_flat, tree = tu.tree_flatten(primals)
   primals_flat = [_check_arg(p, "primal") for p in primals_flat]
-  in_tree = tu.tree_structure((primals, {}))
   aux = None
   if has_aux:
-    flat, out_tree, aux = flatten_fun_aux(fun, in_tree)
+    flat, out_tree, aux = flatten_fun_aux(fun, tree, kwargs=False)
   else:
-    flat, out_tree = flatten_fun(fun, in_tree)
+    flat, out_tree = flatten_fun(fun, tree, kwargs=False)
   out_primals, lin = ad.linearize_flat(flat, primals_flat)
   return primals_flat, tree, out_primals, lin, out_tree, aux
 
@@ -256,7 +266,10 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
 
   @functools.wraps(fun, updated=())
   def value_and_grad_f(*args, **kwargs):
-    nums = _argnums_tuple(argnums, len(args), "grad")
+    if type(argnums) is int and 0 <= argnums < len(args):
+      nums = (argnums,)
+    else:
+      nums = _argnums_tuple(argnums, len(args), "grad")
     dyn = [args[i] for i in nums]
     for leaf in tu.tree_leaves(dyn):
       _check_input_dtype_grad(holomorphic, allow_int, leaf)
@@ -294,7 +307,10 @@ def _check_callable(fun):
 
 
 def _check_input_dtype_grad(holomorphic, allow_int, x):
-  dt = get_aval(x).dtype if core.is_valid_jaxtype(x) else None
+  try:
+    dt = get_aval(x).dtype
+  except TypeError:
+    dt = None
   if dt is None:
     raise TypeError(f"grad requires array arguments, got {x!r} of type {type(x).__name__}.")
   if holomorphic and not dtypes.is_complex(dt):
@@ -462,8 +478,27 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
 # ----------------------------------------------------------------------------------------------
 # vmap
 # ----------------------------------------------------------------------------------------------
+_axes_cache: dict = {}
+
+
 def _flatten_axes(name: str, treedef, axis_tree):
   """Broadcast a pytree prefix of axes (ints/None) to one entry per leaf of treedef."""
+  try:
+    key = (name, treedef, axis_tree)
+    hit = _axes_cache.get(key)
+  except TypeError:  # unhashable prefix (a dict of axes): not cached
+    key = hit = None
+  if hit is not None:
+    return list(hit)
+  axes = _flatten_axes_uncached(name, treedef, axis_tree)
+  if key is not None:
+    if len(_axes_cache) > 512:
+      _axes_cache.clear()
+    _axes_cache[key] = tuple(axes)
+  return axes
+
+
+def _flatten_axes_uncached(name: str, treedef, axis_tree):
   proxy = object()
   dummy = tu.tree_unflatten(treedef, [object()] * treedef.num_leaves)
   axes = []

@@ -27,14 +27,14 @@ from numjax._src.errors import (ConcretizationTypeError, TracerArrayConversionEr
 # ----------------------------------------------------------------------------------------------
 class ShapedArray:
   """What a trace knows about a value: shape, dtype and JAX's weak-type bit."""
-  __slots__ = ("shape", "dtype", "weak_type")
+  __slots__ = ("shape", "dtype", "weak_type", "ndim")
 
   def __init__(self, shape: tuple, dtype: np.dtype, weak_type: bool = False):
-    self.shape = tuple(shape)
+    self.shape = shape = tuple(shape)
     self.dtype = dtype
     self.weak_type = weak_type
+    self.ndim = len(shape)
 
-  ndim = property(lambda self: len(self.shape))
   size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
 
   def update(self, shape=None, dtype=None, weak_type=None) -> "ShapedArray":
@@ -46,7 +46,10 @@ class ShapedArray:
     return ShapedArray(self.shape, self.dtype, False) if self.weak_type else self
 
   def to_tangent_aval(self) -> "ShapedArray":
-    return ShapedArray(self.shape, dtypes.tangent_dtype(self.dtype), self.weak_type)
+    dt = self.dtype
+    if dt.kind in "fc":  # inexact avals are their own tangent avals (avals are immutable)
+      return self
+    return ShapedArray(self.shape, dtypes.tangent_dtype(dt), self.weak_type)
 
   def str_short(self) -> str:
     return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
@@ -169,8 +172,12 @@ class Primitive:
   def bind_with_trace(self, trace: "Trace", args, params):
     if trace is eval_trace and self.impl is not None:
       return trace.process_primitive(self, args, params)  # impls never bind: no context needed
-    with set_current_trace(trace):
+    ctx = _ctx
+    prev, ctx.trace = ctx.trace, trace
+    try:
       return trace.process_primitive(self, args, params)
+    finally:
+      ctx.trace = prev
 
   def __repr__(self):
     return self.name
@@ -200,26 +207,33 @@ class EvalTrace(Trace):
   """No transformation: run the NumPy implementation."""
 
   def process_primitive(self, prim, args, params):
-    if prim.impl is None:
+    impl = prim.impl
+    if impl is None:
       return prim.fallback(*args, **params)
     vals = []
     sig = [prim]
+    all_weak = True
     for a in args:
       t = type(a)
       if t is Array:
         v = a._value
         vals.append(v)
         sig.append(v.dtype)
+        if not a.weak_type:
+          all_weak = False
       elif isinstance(a, Tracer):
         raise _escaped_tracer_error(a, prim)
       else:
         vals.append(a)
         sig.append(getattr(a, "dtype", t))
+        if not getattr(a, "weak_type", False):
+          all_weak = False
     sig = tuple(sig)
     if sig not in _validated:
       _validate(prim, args, params, sig)
-    out = prim.impl(*vals, **params)
-    weak = prim.weak_type_rule(args, params)
+    out = impl(*vals, **params)
+    rule = prim.weak_type_rule
+    weak = all_weak if rule is _all_weak else rule(args, params)
     if prim.multiple_results:
       if type(weak) is bool:
         weak = [weak] * len(out)

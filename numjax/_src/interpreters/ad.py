@@ -129,17 +129,25 @@ class JVPTrace(Trace):
         tangents.append(None)
     if not nonzero:
       return prim.bind_with_trace(self.parent, primals, params)
-    tangents = [Zero.from_primal_value(p) if t is None else t
-                for p, t in zip(primals, tangents)]
-    if prim.jvp is None:
+    jvp = prim.jvp
+    if jvp is None:
       if prim.fallback is not None:
         return prim.fallback(*args, **params)
       raise NotImplementedError(f"Differentiation rule for '{prim.name}' not implemented")
-    with set_current_trace(self.parent):
-      primal_out, tangent_out = prim.jvp(primals, tangents, **params)
+    for i, t in enumerate(tangents):
+      if t is None:
+        tangents[i] = Zero(get_aval(primals[i]).to_tangent_aval())
+    ctx = core._ctx
+    prev, ctx.trace = ctx.trace, self.parent
+    try:
+      primal_out, tangent_out = jvp(primals, tangents, **params)
+    finally:
+      ctx.trace = prev
     if prim.multiple_results:
       return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
-    return self.wrap(primal_out, tangent_out)
+    if type(tangent_out) is Zero or tangent_out is None:
+      return primal_out
+    return JVPTracer(self, primal_out, tangent_out)
 
   def wrap(self, p, t):
     return p if type(t) is Zero or t is None else JVPTracer(self, p, t)
@@ -239,9 +247,11 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
 
   linear_eqns = []
   for eqn in jaxpr.eqns:
-    if any(type(v) is not Literal and v in linear for v in eqn.invars):
-      linear.update(eqn.outvars)
-      linear_eqns.append(eqn)
+    for v in eqn.invars:
+      if type(v) is not Literal and v in linear:
+        linear.update(eqn.outvars)
+        linear_eqns.append(eqn)
+        break
     else:
       outs = eqn.primitive.bind(*[read(v) for v in eqn.invars], **eqn.params)
       for v, o in zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]):
@@ -250,7 +260,7 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
   ct_env: dict = {}
 
   def write_ct(v, ct):
-    if type(v) is Literal or v not in linear or ct is None or type(ct) is Zero:
+    if ct is None or type(ct) is Zero or type(v) is Literal or v not in linear:
       return
     prev = ct_env.get(v)
     ct_env[v] = ct if prev is None else add_tangents(prev, ct)
@@ -258,6 +268,7 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
   for v, ct in zip(jaxpr.outvars, cts_out):
     write_ct(v, ct)
 
+  checking = core._check_floats
   for eqn in reversed(linear_eqns):
     prim = eqn.primitive
     if prim.multiple_results:
@@ -270,20 +281,29 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
       cts = ct_env.pop(eqn.outvars[0], None)
       if cts is None:
         continue
-    invals = [UndefinedPrimal(v.aval) if type(v) is not Literal and v in linear else read(v)
-              for v in eqn.invars]
+    invals = []
+    for v in eqn.invars:
+      if type(v) is Literal:
+        invals.append(v.val)
+      elif v in linear:
+        invals.append(UndefinedPrimal(v.aval))
+      else:
+        invals.append(env[v])
     if prim.transpose is None:
       raise NotImplementedError(
           f"Transpose rule (for reverse-mode differentiation) for '{prim.name}' not "
           "implemented: the tangent computation is not linear in the input tangents, or the "
           "primitive has no transpose rule.")
-    if core._check_floats:
+    if checking:
       with core.transformation_context(f"in the transpose of {prim.name},"):
         cts_in = prim.transpose(cts, *invals, **eqn.params)
     else:
       cts_in = prim.transpose(cts, *invals, **eqn.params)
     for v, ct in zip(eqn.invars, cts_in):
-      write_ct(v, ct)
+      if ct is None or type(ct) is Zero or type(v) is Literal or v not in linear:
+        continue
+      prev = ct_env.get(v)
+      ct_env[v] = ct if prev is None else add_tangents(prev, ct)
 
   results = []
   for v, a in zip(jaxpr.invars, args):

@@ -19,20 +19,25 @@ not_mapped = None
 
 
 class BatchTracer(Tracer):
-  __slots__ = ("val", "bdim")
+  __slots__ = ("val", "bdim", "_aval")
 
   def __init__(self, trace: "BatchTrace", val, bdim: int | None):
     self._trace = trace
     self.val = val
     self.bdim = bdim
+    self._aval = None
 
   @property
   def aval(self) -> ShapedArray:
-    aval = get_aval(self.val)
-    if self.bdim is None:
-      return aval
-    shape = aval.shape[:self.bdim] + aval.shape[self.bdim + 1:]
-    return ShapedArray(shape, aval.dtype, aval.weak_type)
+    aval = self._aval
+    if aval is None:
+      aval = get_aval(self.val)
+      bdim = self.bdim
+      if bdim is not None:
+        shape = aval.shape
+        aval = ShapedArray(shape[:bdim] + shape[bdim + 1:], aval.dtype, aval.weak_type)
+      self._aval = aval
+    return aval
 
   def __repr__(self):
     return f"Traced<{self.aval.str_short()}>with<BatchTrace>"
@@ -65,29 +70,41 @@ class BatchTrace(Trace):
 
   def process_primitive(self, prim, args, params):
     vals, dims = [], []
+    tag = self.tag
+    batched = False
     for a in args:
-      v, d = self.to_batch_info(a)
-      vals.append(v)
-      dims.append(d)
+      if type(a) is BatchTracer and a._trace.tag is tag:
+        vals.append(a.val)
+        dims.append(a.bdim)
+        batched = True
+      else:
+        if isinstance(a, Tracer) and a._trace.dead:
+          raise core._escaped_tracer_error(a, prim)
+        vals.append(a)
+        dims.append(None)
     rule = prim.batch
     axis_aware = getattr(rule, "needs_axis_data", False)
-    if not axis_aware and all(d is None for d in dims):
+    if not (batched or axis_aware):
       return prim.bind_with_trace(self.parent, vals, params)
-    with set_current_trace(self.parent):
+    ctx = core._ctx
+    prev, ctx.trace = ctx.trace, self.parent
+    try:
       if rule is None:
         if prim.fallback is not None:
-          with set_current_trace(self):
-            return prim.fallback(*args, **params)
+          ctx.trace = self
+          return prim.fallback(*args, **params)
         out, out_dim = _loop_fallback(prim, vals, dims, self.axis_data.size, params)
       elif axis_aware:
         out, out_dim = rule(vals, dims, axis_data=self.axis_data, **params)
       else:
         out, out_dim = rule(vals, dims, **params)
+    finally:
+      ctx.trace = prev
     if prim.multiple_results:
       if not isinstance(out_dim, (list, tuple)):
         out_dim = [out_dim] * len(out)
       return [self.wrap(o, d) for o, d in zip(out, out_dim)]
-    return self.wrap(out, out_dim)
+    return out if out_dim is None else BatchTracer(self, out, out_dim)
 
   def wrap(self, val, bdim):
     return val if bdim is None else BatchTracer(self, val, bdim)

@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+import numjax._src.lax as _pkg  # `_pkg.lax` at call time: lax.py imports this module first
 from numjax._src import core, dtypes
 from numjax._src.array import Array
 from numjax._src.core import Primitive, ShapedArray
@@ -137,12 +138,15 @@ def _shape(x) -> tuple:
 
 def _sum_contributions(out, contributions):
   """Add per-argument tangent contributions, broadcasting each to the output's shape."""
-  from numjax._src.lax import lax
+  if len(contributions) == 1:
+    c, = contributions
+    if _shape(c) == _shape(out):
+      return c
   total = None
   shape = _shape(out)
   for c in contributions:
     if _shape(c) != shape:
-      c = lax.broadcast_to_shape(c, shape)
+      c = _pkg.lax.broadcast_to_shape(c, shape)
     total = c if total is None else ad.add_jaxvals(total, c)
   if total is None:
     return Zero.from_primal_value(out)
@@ -217,18 +221,19 @@ def batch_elementwise(prim: Primitive) -> None:
   """Elementwise ops: put every batched operand's axis first; unbatched ones broadcast."""
 
   def rule(vals, dims, **params):
-    from numjax._src.lax import lax
     if len(vals) == 1:
       return prim.bind(vals[0], **params), dims[0]
-    ranks = [core.get_aval(v).ndim - (d is not None) for v, d in zip(vals, dims)]
+    lax = _pkg.lax
+    shapes = [_shape(v) for v in vals]
+    ranks = [len(s) - (d is not None) for s, d in zip(shapes, dims)]
     rank = max(ranks)
-    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
     args = []
     for v, d, r in zip(vals, dims, ranks):
       if d is None:
         args.append(v if r == 0 else lax.expand_dims(v, (0,)))
       else:
-        v = batching.moveaxis(v, d, 0)
+        if d != 0:
+          v = batching.moveaxis(v, d, 0)
         if r < rank:
           v = lax.expand_dims(v, tuple(range(1, 1 + rank - r)))
         args.append(v)
@@ -245,12 +250,12 @@ def batch_unary(prim: Primitive) -> None:
 # ----------------------------------------------------------------------------------------------
 def unbroadcast(aval: ShapedArray, ct):
   """Sum a cotangent down to the shape of an operand that was broadcast into it."""
-  from numjax._src.lax import lax
   if type(ct) is Zero:
     return Zero(aval.to_tangent_aval())
-  ct_shape = core.get_aval(ct).shape
+  ct_shape = _shape(ct)
   if ct_shape == aval.shape:
     return ct
+  lax = _pkg.lax
   if not aval.shape:
     return lax.reduce_sum(ct, tuple(range(len(ct_shape))))
   axes = tuple(i for i, (a, c) in enumerate(zip(aval.shape, ct_shape)) if a == 1 and c != 1)

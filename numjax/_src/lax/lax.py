@@ -115,16 +115,13 @@ def _unary(prim):
 def _binary(prim):
   def f(x, y):
     tx, ty = type(x), type(y)
-    if tx is Array and ty is Array:
-      sx, sy = x._value.shape, y._value.shape
-    elif isinstance(x, Tracer) and isinstance(y, Tracer):
-      sx, sy = x.aval.shape, y.aval.shape
-    elif tx in _PY_SCALARS or ty in _PY_SCALARS:  # scalars broadcast with anything
+    if tx in _PY_SCALARS or ty in _PY_SCALARS:  # scalars broadcast with anything
       return prim.bind(*_args(x, y))
-    else:
-      if not (_is_value(x) and _is_value(y)):
-        x, y = _args(x, y)
-      sx, sy = get_aval(x).shape, get_aval(y).shape
+    if not ((tx is Array or isinstance(x, Tracer)) and (ty is Array or isinstance(y, Tracer))):
+      x, y = _args(x, y)
+      tx, ty = type(x), type(y)
+    sx = x._value.shape if tx is Array else x.aval.shape
+    sy = y._value.shape if ty is Array else y.aval.shape
     if sx != sy and sx and sy:
       # NumPy would broadcast ranks that lax rejects, and eagerly core runs the shape rule only
       # once per (primitive, dtypes): run it here when two non-scalar shapes differ (rare).
@@ -811,6 +808,8 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
 # Batching helpers the interpreters use
 # ----------------------------------------------------------------------------------------------
 def _moveaxis(x, src: int, dst: int):
+  if src == dst and src >= 0:
+    return x
   nd = get_aval(x).ndim
   src, dst = src % nd, dst % nd
   if src == dst:
