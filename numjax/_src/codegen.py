@@ -380,41 +380,6 @@ def _integer_pow(in_avals, out_avals, *, y):
   return "{0} * {0}" if y == 2 else None
 
 
-def _dot_general(in_avals, out_avals, *, dimension_numbers, precision=None,
-                 preferred_element_type=None, out_sharding=None):
-  # The impl's transposes/reshapes, with the ones that are no-ops left out.
-  x, y = in_avals
-  (lc, rc), (lb, rb) = dimension_numbers
-  xf = [i for i in range(x.ndim) if i not in lc and i not in lb]
-  yf = [i for i in range(y.ndim) if i not in rc and i not in rb]
-  bshape = [x.shape[i] for i in lb]
-  m = math.prod(int(x.shape[i]) for i in xf)
-  k = math.prod(int(x.shape[i]) for i in lc)
-  n = math.prod(int(y.shape[i]) for i in yf)
-
-  def arrange(name, aval, perm, shape):
-    s = name
-    if list(perm) == [1, 0]:
-      s = f"{s}.T"
-    elif list(perm) != list(range(aval.ndim)):
-      s = f"{s}.transpose({tuple(perm)!r})"
-    if aval.ndim == 0 or tuple(shape) != tuple(aval.shape[p] for p in perm):
-      s = f"np.asarray({s}).reshape({tuple(shape)!r})" if aval.ndim == 0 else \
-          f"{s}.reshape({tuple(shape)!r})"
-    return s
-
-  xs = arrange("{0}", x, list(lb) + xf + list(lc), bshape + [m, k])
-  ys = arrange("{1}", y, list(rb) + list(rc) + yf, bshape + [k, n])
-  expr = f"np.matmul({xs}, {ys})"
-  out_shape = tuple(bshape + [x.shape[i] for i in xf] + [y.shape[i] for i in yf])
-  if out_shape != tuple(bshape + [m, n]):
-    expr = f"{expr}.reshape({out_shape!r})"
-  dt = np.dtype(preferred_element_type or np.result_type(x.dtype, y.dtype))
-  if dt != np.result_type(x.dtype, y.dtype):
-    return Emit(f"{expr}.astype({{dt}})", {"dt": dt})
-  return expr
-
-
 def _reduce(ufunc: str, with_dtype: bool):
   def hook(in_avals, out_avals, *, axes, out_sharding=None):
     x, = in_avals
@@ -481,7 +446,7 @@ _DEFAULT_HOOKS = {
     "cos": _ufunc("cos", True, "fc"), "sqrt": _ufunc("sqrt", True, "fc"),
     "log1p": _ufunc("log1p", True, "fc"), "expm1": _ufunc("expm1", True, "fc"),
     "square": _ufunc("square"), "integer_pow": _integer_pow,
-    "dot_general": _dot_general, "reduce_sum": _reduce("add", True),
+    "reduce_sum": _reduce("add", True),
     "reduce_max": _reduce("maximum", False), "reduce_min": _reduce("minimum", False),
     "broadcast_in_dim": _broadcast_in_dim, "reshape": _reshape, "transpose": _transpose,
     "select_n": _select_n, "convert_element_type": _convert,

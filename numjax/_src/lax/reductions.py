@@ -1,9 +1,11 @@
 """Reductions over axes (sum, max, min, prod, and, or, argmax, argmin) and dot_general."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from numjax._src import core, dtypes
+from numjax._src import codegen, core, dtypes
 from numjax._src.core import ShapedArray
 from numjax._src.interpreters import ad, batching
 from numjax._src.interpreters.ad import Zero, is_undefined_primal
@@ -168,22 +170,94 @@ argmin_p = _arg_reduction("argmin", np.argmin)
 
 
 # --- dot_general -------------------------------------------------------------------------------
+def _dot_plan(xshape: tuple, yshape: tuple, dimension_numbers) -> tuple:
+  """How dot_general runs in NumPy: each operand is transposed to (batch, free, contract) /
+  (batch, contract, free) and reshaped to 3-D-like matrices for one `np.matmul`; with nothing
+  to contract (outer products) the operands meet in a broadcast multiply instead, which gives
+  the same bits for real dtypes and skips a k=1 matrix product per batch element.
+  Returns (x_perm, x_shape, y_perm, y_shape, use_multiply, out_shape); None marks a no-op."""
+  (lc, rc), (lb, rb) = dimension_numbers
+  xnd, ynd = len(xshape), len(yshape)
+  xf = [i for i in range(xnd) if i not in lc and i not in lb]
+  yf = [i for i in range(ynd) if i not in rc and i not in rb]
+  bshape = [xshape[i] for i in lb]
+  m = math.prod(xshape[i] for i in xf)
+  k = math.prod(xshape[i] for i in lc)
+  n = math.prod(yshape[i] for i in yf)
+  xperm = list(lb) + xf + list(lc)
+  yperm = list(rb) + list(rc) + yf
+  multiply = not lc
+  xs, ys = bshape + [m, k], bshape + [k, n]
+  out_shape = tuple(bshape + [xshape[i] for i in xf] + [yshape[i] for i in yf])
+
+  def arrange(perm, shape, nd, full):
+    p = None if perm == list(range(nd)) else tuple(perm)
+    permuted = tuple(full[i] for i in perm)
+    r = None if (nd and permuted == tuple(shape)) else tuple(shape)
+    return p, r
+  xp, xr = arrange(xperm, xs, xnd, xshape)
+  yp, yr = arrange(yperm, ys, ynd, yshape)
+  return xp, xr, yp, yr, multiply, (None if out_shape == tuple(bshape + [m, n]) else out_shape)
+
+
+_dot_plans: dict = {}
+
+
+def dot_plan(xshape, yshape, dimension_numbers) -> tuple:
+  key = (xshape, yshape, dimension_numbers)
+  try:
+    plan = _dot_plans.get(key)
+  except TypeError:  # unhashable dimension numbers (lists)
+    return _dot_plan(xshape, yshape, dimension_numbers)
+  if plan is None:
+    if len(_dot_plans) > 4096:
+      _dot_plans.clear()
+    plan = _dot_plans[key] = _dot_plan(xshape, yshape, dimension_numbers)
+  return plan
+
+
 def _dot_impl(x, y, *, dimension_numbers, precision=None, preferred_element_type=None,
               out_sharding=None):
-  (lc, rc), (lb, rb) = dimension_numbers
   x, y = np.asarray(x), np.asarray(y)
-  xf = [i for i in range(x.ndim) if i not in lc and i not in lb]
-  yf = [i for i in range(y.ndim) if i not in rc and i not in rb]
-  bshape = [x.shape[i] for i in lb]
-  xs = x.transpose(list(lb) + xf + list(lc))
-  ys = y.transpose(list(rb) + list(rc) + yf)
-  m = int(np.prod([x.shape[i] for i in xf], dtype=np.int64))
-  k = int(np.prod([x.shape[i] for i in lc], dtype=np.int64))
-  n = int(np.prod([y.shape[i] for i in yf], dtype=np.int64))
-  out = np.matmul(xs.reshape(bshape + [m, k]), ys.reshape(bshape + [k, n]))
-  out = out.reshape(bshape + [x.shape[i] for i in xf] + [y.shape[i] for i in yf])
+  xp, xr, yp, yr, multiply, out_shape = dot_plan(x.shape, y.shape, dimension_numbers)
   dt = preferred_element_type or np.result_type(x.dtype, y.dtype)
+  if xp is not None:
+    x = x.transpose(xp)
+  if xr is not None:
+    x = x.reshape(xr)
+  if yp is not None:
+    y = y.transpose(yp)
+  if yr is not None:
+    y = y.reshape(yr)
+  out = np.multiply(x, y) if multiply and np.dtype(dt).kind != "c" else np.matmul(x, y)
+  if out_shape is not None:
+    out = out.reshape(out_shape)
   return out if out.dtype == dt else out.astype(dt)
+
+
+def _dot_codegen(in_avals, out_avals, *, dimension_numbers, precision=None,
+                 preferred_element_type=None, out_sharding=None):
+  """The impl's steps as NumPy source, from the same plan (so the bits agree)."""
+  x, y = in_avals
+  xp, xr, yp, yr, multiply, out_shape = dot_plan(x.shape, y.shape, dimension_numbers)
+  dt = np.dtype(preferred_element_type or np.result_type(x.dtype, y.dtype))
+
+  def arrange(name, aval, perm, shape):
+    s = name
+    if perm == (1, 0):
+      s = f"{s}.T"
+    elif perm is not None:
+      s = f"{s}.transpose({perm!r})"
+    if shape is not None:
+      s = f"np.asarray({s}).reshape({shape!r})" if aval.ndim == 0 else f"{s}.reshape({shape!r})"
+    return s
+  xs, ys = arrange("{0}", x, xp, xr), arrange("{1}", y, yp, yr)
+  expr = f"({xs} * {ys})" if multiply and dt.kind != "c" else f"np.matmul({xs}, {ys})"
+  if out_shape is not None:
+    expr = f"{expr}.reshape({out_shape!r})"
+  if dt != np.result_type(x.dtype, y.dtype):
+    return codegen.Emit(f"{expr}.astype({{dt}})", {"dt": dt})
+  return expr
 
 
 def _dot_aval(x, y, *, dimension_numbers, precision=None, preferred_element_type=None,
@@ -221,6 +295,7 @@ def _dot_aval(x, y, *, dimension_numbers, precision=None, preferred_element_type
 
 
 dot_general_p = primitive("dot_general", _dot_impl, _dot_aval)
+dot_general_p.codegen = _dot_codegen
 
 
 def _dot_jvp(primals, tangents, **params):
