@@ -270,6 +270,8 @@ def bitcast_convert_type(x, new_dtype):
 def stop_gradient(x):
   """The identity whose derivative is zero; maps over pytrees."""
   from numjax._src import tree_util
+  if isinstance(x, Tracer) and x.aval.dtype.kind in "fc":
+    return _ew.stop_gradient_p.bind(x)
 
   def stop(v):
     v = asarray(v)

@@ -260,8 +260,26 @@ def _dot_codegen(in_avals, out_avals, *, dimension_numbers, precision=None,
   return expr
 
 
+_dot_avals: dict = {}
+
+
 def _dot_aval(x, y, *, dimension_numbers, precision=None, preferred_element_type=None,
               out_sharding=None):
+  key = (x, y, dimension_numbers, preferred_element_type)
+  try:
+    out = _dot_avals.get(key)
+  except TypeError:  # unhashable dimension numbers: no caching
+    key = out = None
+  if out is None:
+    out = _dot_aval_uncached(x, y, dimension_numbers, preferred_element_type)
+    if key is not None:
+      if len(_dot_avals) > 4096:
+        _dot_avals.clear()
+      _dot_avals[key] = out
+  return out
+
+
+def _dot_aval_uncached(x, y, dimension_numbers, preferred_element_type):
   (lc, rc), (lb, rb) = dimension_numbers
   for side, a, contract, batch in (("lhs", x, lc, lb), ("rhs", y, rc, rb)):
     if any(not 0 <= d < a.ndim for d in tuple(contract) + tuple(batch)):

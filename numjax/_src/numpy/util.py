@@ -41,16 +41,41 @@ def convert(x, dtype: np.dtype, weak: bool):
   return convert_element_type_p.bind(x, new_dtype=dtype, weak_type=weak, sharding=None)
 
 
+def _dtype_weak(x):
+  """(dtype, weak_type) of an Array or tracer; None for anything else."""
+  if type(x) is Array:
+    return x._value.dtype, x.weak_type
+  if isinstance(x, Tracer):
+    aval = x.aval
+    return aval.dtype, aval.weak_type
+  return None
+
+
+def _same_types(args) -> bool:
+  """All args Arrays/tracers of one dtype and weak type: promotion leaves them as they are."""
+  first = _dtype_weak(args[0])
+  if first is None:
+    return False
+  for a in args[1:]:
+    if _dtype_weak(a) != first:
+      return False
+  return True
+
+
 def promote_dtypes(*args):
   """Cast all args to their JAX result type."""
   if len(args) < 2:
     return [lax.asarray(a) for a in args]
+  if _same_types(args):
+    return list(args)
   dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
   return [convert(a, dtype, weak) for a in args]
 
 
 def promote_dtypes_inexact(*args):
   """Like promote_dtypes, then to the default float if the result is not inexact."""
+  if args and _same_types(args) and _dtype_weak(args[0])[0].kind in "fc":
+    return list(args)
   dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
   if dtype.kind not in "fc":
     dtype = dtypes.default_float()
@@ -58,6 +83,8 @@ def promote_dtypes_inexact(*args):
 
 
 def promote_dtypes_numeric(*args):
+  if args and _same_types(args) and _dtype_weak(args[0])[0].kind != "b":
+    return list(args)
   dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
   if dtype == dtypes.bool_:
     dtype = dtypes.default_int()
