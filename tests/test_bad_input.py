@@ -1427,3 +1427,18 @@ def test_no_internal_errors_on_odd_arguments(prefix):
             if failure:
               failures.append(failure)
   assert not failures, f"{len(failures)} escapes:\n" + "\n".join(failures)
+
+
+def test_direct_bind_with_bad_shapes_after_a_valid_call_names_the_shapes():
+  # Eager evaluation runs the shape rule once per (primitive, dtypes); a later bad call must
+  # still raise the rule's error (naming the shapes), not NumPy's.
+  import numpy as np
+  from numjax._src.lax import reductions
+  import numjax.numpy as jnp
+  params = dict(dimension_numbers=(((1,), (0,)), ((), ())), precision=None,
+                preferred_element_type=np.dtype("float32"), out_sharding=None)
+  ok = reductions.dot_general_p.bind(jnp.ones((2, 3)), jnp.ones((3, 4)), **params)
+  assert ok.shape == (2, 4)
+  with pytest.raises(TypeError, match=r"contracting dimensions to have the same shape.*"
+                     r"lhs shape \(2, 3\), rhs shape \(2, 4\)"):
+    reductions.dot_general_p.bind(jnp.ones((2, 3)), jnp.ones((2, 4)), **params)

@@ -231,7 +231,14 @@ class EvalTrace(Trace):
     sig = tuple(sig)
     if sig not in _validated:
       _validate(prim, args, params, sig)
-    out = impl(*vals, **params)
+    try:
+      out = impl(*vals, **params)
+    except Exception:
+      # The shape rule ran only for the first call with these dtypes: let it name the problem
+      # (shapes, params) in JAX's words before NumPy's error escapes.
+      if prim.abstract_eval is not None:
+        prim.abstract_eval(*[get_aval(a) for a in args], **params)
+      raise
     rule = prim.weak_type_rule
     weak = all_weak if rule is _all_weak else rule(args, params)
     if prim.multiple_results:

@@ -110,7 +110,9 @@ class JaxprTrace(Trace):
         return prim.fallback(*args, **params)
       raise NotImplementedError(f"primitive '{prim.name}' has no abstract evaluation rule, "
                                 "so it cannot be staged (jit, make_jaxpr, linearize)")
-    invars = [self.getvar(a) for a in args]
+    tag = self.tag
+    invars = [a.var if type(a) is JaxprTracer and a._trace.tag is tag else self.getvar(a)
+              for a in args]
     out_avals = prim.abstract_eval(*[v.aval for v in invars], **params)
     if prim.multiple_results:
       outvars = [Var(a) for a in out_avals]
