@@ -20,9 +20,10 @@ A `codegen` hook is `hook(in_avals, out_avals, **params)` returning a template o
 names `{0}`, `{1}`, ..., or an `Emit` (template plus Python objects it references, and whether
 it must run with floating-point warnings silenced, as impls wrapped in `np.errstate` do), or
 None to fall back to `impl` for these avals. The expression must compute exactly what `impl`
-computes (tests compare the two bit for bit). Hooks for the hot lax primitives are attached at
-the end of this module. A primitive holding sub-jaxprs (a loop) can compile them with
-`numjax._src.jit.compiled_fun(closed_jaxpr)` and reference the result through `Emit.objects`.
+computes (tests compare the two bit for bit). Primitives attach their hooks where they are
+declared, mostly built by the factories at the end of this module. A primitive holding
+sub-jaxprs (a loop) can compile them with `numjax._src.jit.compiled_fun(closed_jaxpr)` and
+reference the result through `Emit.objects`.
 """
 from __future__ import annotations
 
@@ -350,12 +351,12 @@ def source_of(closed: ClosedJaxpr) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# Hooks for the hot lax primitives. Each mirrors its primitive's impl exactly (see
-# tests/test_jit.py, which compares the two bit for bit). They are attached here rather than in
-# the lax modules so that the codegen contract lives in one place; a primitive that sets its own
-# `codegen` keeps it.
+# Hook factories the lax modules attach to their primitives (`add_p.codegen = binop_hook("+")`).
+# Each hook must compute exactly what its primitive's impl computes (tests/test_jit.py compares
+# the two bit for bit).
 # ----------------------------------------------------------------------------------------------
-def _binop(op: str, kinds: str = "biufc") -> Callable:
+def binop_hook(op: str, kinds: str = "biufc") -> Callable:
+  """`{0} op {1}` for operands of the given dtype kinds."""
   def hook(in_avals, out_avals, **params):
     if params or in_avals[0].dtype.kind not in kinds:
       return None
@@ -363,7 +364,8 @@ def _binop(op: str, kinds: str = "biufc") -> Callable:
   return hook
 
 
-def _ufunc(fname: str, quiet: bool = False, kinds: str = "biufc") -> Callable:
+def ufunc_hook(fname: str, quiet: bool = False, kinds: str = "biufc") -> Callable:
+  """`np.fname(...)`; `quiet` for impls that silence floating-point warnings."""
   def hook(in_avals, out_avals, **params):
     if params or any(a.dtype.kind not in kinds for a in in_avals):
       return None
@@ -372,15 +374,8 @@ def _ufunc(fname: str, quiet: bool = False, kinds: str = "biufc") -> Callable:
   return hook
 
 
-def _neg(in_avals, out_avals):
-  return "-{0}" if in_avals[0].dtype.kind in "ifc" else None
-
-
-def _integer_pow(in_avals, out_avals, *, y):
-  return "{0} * {0}" if y == 2 else None
-
-
-def _reduce(ufunc: str, with_dtype: bool):
+def reduce_hook(ufunc: str, with_dtype: bool) -> Callable:
+  """`np.ufunc.reduce` over the reduced axes (empty reductions fall back to the impl)."""
   def hook(in_avals, out_avals, *, axes, out_sharding=None):
     x, = in_avals
     if x.ndim == 0 or not axes or any(x.shape[a] == 0 for a in axes):
@@ -390,84 +385,3 @@ def _reduce(ufunc: str, with_dtype: bool):
                   {"dt": x.dtype})
     return f"np.{ufunc}.reduce({{0}}, axis={tuple(axes)!r})"
   return hook
-
-
-def _broadcast_in_dim(in_avals, out_avals, *, shape, broadcast_dimensions, sharding=None):
-  x, = in_avals
-  dims = tuple(broadcast_dimensions)
-  if any(a > b for a, b in zip(dims, dims[1:])):
-    return None  # unsorted dimensions permute the operand: the impl transposes first
-  expanded = [1] * len(shape)
-  for src, dst in enumerate(broadcast_dimensions):
-    expanded[dst] = x.shape[src]
-  if tuple(expanded) == tuple(x.shape):
-    return f"np.broadcast_to({{0}}, {tuple(shape)!r})"
-  return f"np.broadcast_to(np.asarray({{0}}).reshape({tuple(expanded)!r}), {tuple(shape)!r})"
-
-
-def _reshape(in_avals, out_avals, *, new_sizes, dimensions=None, sharding=None):
-  if dimensions is not None:
-    return None
-  if in_avals[0].ndim == 0:
-    return f"np.reshape({{0}}, {tuple(new_sizes)!r})"
-  return f"{{0}}.reshape({tuple(new_sizes)!r})"
-
-
-def _transpose(in_avals, out_avals, *, permutation):
-  if in_avals[0].ndim == 0:
-    return None
-  if tuple(permutation) == (1, 0):
-    return "{0}.T"
-  return f"{{0}}.transpose({tuple(permutation)!r})"
-
-
-def _select_n(in_avals, out_avals):
-  if len(in_avals) == 3 and in_avals[0].dtype == np.bool_:
-    return "np.where({0}, {2}, {1})"
-  return None
-
-
-def _convert(in_avals, out_avals, *, new_dtype, weak_type=False, sharding=None):
-  x, = in_avals
-  new = np.dtype(new_dtype)
-  if x.ndim == 0 or x.dtype == new or x.dtype.kind not in "f" or new.kind != "f":
-    return None
-  return Emit("{0}.astype({dt})", {"dt": new}, quiet=True)
-
-
-_DEFAULT_HOOKS = {
-    "add": _binop("+", "iufc"), "sub": _binop("-", "iufc"), "mul": _binop("*", "iufc"),
-    "div": _binop("/", "fc"), "add_any": _binop("+", "iufc"), "neg": _neg,
-    "max": _ufunc("maximum", kinds="iuf"), "min": _ufunc("minimum", kinds="iuf"),
-    "eq": _binop("=="), "ne": _binop("!="), "lt": _binop("<", "iuf"), "le": _binop("<=", "iuf"),
-    "gt": _binop(">", "iuf"), "ge": _binop(">=", "iuf"),
-    "exp": _ufunc("exp", True, "fc"), "log": _ufunc("log", True, "fc"),
-    "tanh": _ufunc("tanh", True, "fc"), "sin": _ufunc("sin", True, "fc"),
-    "cos": _ufunc("cos", True, "fc"), "sqrt": _ufunc("sqrt", True, "fc"),
-    "log1p": _ufunc("log1p", True, "fc"), "expm1": _ufunc("expm1", True, "fc"),
-    "square": _ufunc("square"), "integer_pow": _integer_pow,
-    "reduce_sum": _reduce("add", True),
-    "reduce_max": _reduce("maximum", False), "reduce_min": _reduce("minimum", False),
-    "broadcast_in_dim": _broadcast_in_dim, "reshape": _reshape, "transpose": _transpose,
-    "select_n": _select_n, "convert_element_type": _convert,
-}
-
-
-_installed_for = -1
-
-
-def install_default_hooks() -> None:
-  """Attach the hooks above to the registered lax primitives that have none."""
-  global _installed_for
-  from numjax._src.lax import base
-  prims = base._registry
-  if len(prims) == _installed_for:
-    return
-  _installed_for = len(prims)
-  for name, hook in _DEFAULT_HOOKS.items():
-    p = prims.get(name)
-    if p is not None and p.codegen is None:
-      p.codegen = hook
-
-
-install_default_hooks()

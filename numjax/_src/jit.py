@@ -74,7 +74,6 @@ def _for_codegen(closed: ClosedJaxpr) -> ClosedJaxpr:
   """The jaxpr jit compiles: `closed` optimized, with custom-derivative calls inlined."""
   from numjax._src import passes
   _install_inline_params()
-  codegen.install_default_hooks()
   return passes.optimize(closed)
 
 

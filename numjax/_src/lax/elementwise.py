@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sps
 
-from numjax._src import core, dtypes
+from numjax._src import codegen, core, dtypes
 from numjax._src.core import ShapedArray
 from numjax._src.interpreters import ad
 from numjax._src.interpreters.ad import Zero, is_undefined_primal
@@ -57,6 +57,7 @@ def _np_fn(f, dtype_preserving=True):
 
 # --- arithmetic ---------------------------------------------------------------------------------
 add_p = binop("add", np.add)
+add_p.codegen = codegen.binop_hook("+", "iufc")
 def _add_transpose(ct, x, y):
   return [unbroadcast(operand_aval(x), ct) if is_undefined_primal(x) else None,
           unbroadcast(operand_aval(y), ct) if is_undefined_primal(y) else None]
@@ -65,16 +66,19 @@ add_p.transpose = _add_transpose
 
 # add_any: the sum of two tangents/cotangents (JAX's add_jaxvals).
 add_any_p = binop("add_any", np.add)
+add_any_p.codegen = codegen.binop_hook("+", "iufc")
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
 ad.add_jaxvals = lambda x, y: add_any_p.bind(x, y)
 
 sub_p = binop("sub", np.subtract)
+sub_p.codegen = codegen.binop_hook("-", "iufc")
 defjvp(sub_p, lambda g, x, y: g, lambda g, x, y: L.neg(g))
 sub_p.transpose = lambda ct, x, y: [
     unbroadcast(operand_aval(x), ct) if is_undefined_primal(x) else None,
     unbroadcast(operand_aval(y), L.neg(ct)) if is_undefined_primal(y) else None]
 
 mul_p = binop("mul", np.multiply)
+mul_p.codegen = codegen.binop_hook("*", "iufc")
 defjvp(mul_p, lambda g, x, y: L.mul(g, y), lambda g, x, y: L.mul(x, g))
 def _mul_transpose(ct, x, y):
   if is_undefined_primal(x) and is_undefined_primal(y):
@@ -96,6 +100,7 @@ def _div_impl(x, y):
     return out if out.ndim else out[()]
   return np.true_divide(x, y)
 div_p = binop("div", _div_impl)
+div_p.codegen = codegen.binop_hook("/", "fc")
 defjvp(div_p, lambda g, x, y: L.div(g, y),
        lambda g, x, y: L.mul(L.mul(L.neg(g), x), L.integer_pow(y, -2)))
 def _div_transpose(ct, x, y):
@@ -114,13 +119,18 @@ defjvp(rem_p, lambda g, x, y: g,
        lambda g, x, y: L.mul(L.neg(g), L.mul(L.sign(L.div(x, y)), L.floor(L.abs(L.div(x, y))))))
 
 neg_p = unop("neg", np.negative, numeric)
+def _neg_codegen(in_avals, out_avals):
+  return "-{0}" if in_avals[0].dtype.kind in "ifc" else None
+neg_p.codegen = _neg_codegen
 deflinear(neg_p, lambda ct, x: [L.neg(ct)])
 
 sign_p = unop("sign", np.sign, numeric)
 def_zero_jvp(sign_p)
 
 max_p = binop("max", np.maximum, any_dtype)
+max_p.codegen = codegen.ufunc_hook("maximum", kinds="iuf")
 min_p = binop("min", np.minimum, any_dtype)
+min_p.codegen = codegen.ufunc_hook("minimum", kinds="iuf")
 
 
 def _minmax_jvp(cmp):
@@ -157,12 +167,14 @@ def _integer_pow_impl(x, *, y):
     return np.power(x, x.dtype.type(y)) if x.dtype.kind != "c" else np.power(x, y).astype(x.dtype)
 integer_pow_p = primitive("integer_pow", _integer_pow_impl,
                           elementwise_aval("integer_pow", numeric))
+integer_pow_p.codegen = lambda in_avals, out_avals, *, y: "{0} * {0}" if y == 2 else None
 batch_elementwise(integer_pow_p)
 defjvp(integer_pow_p, lambda g, x, *, y: (
     L._zeros(g) if y == 0 else
     L.mul(g, L.mul(L._const(x, y), L.integer_pow(x, y - 1) if y - 1 != 1 else x))))
 
 square_p = unop("square", np.square, numeric)
+square_p.codegen = codegen.ufunc_hook("square")
 defjvp(square_p, lambda g, x: L.mul(g, L.mul(L._const(x, 2), x)))
 
 
@@ -174,21 +186,26 @@ def _safe(f):
 
 
 exp_p = unop("exp", _safe(np.exp))
+exp_p.codegen = codegen.ufunc_hook("exp", True, "fc")
 defjvp2(exp_p, lambda g, ans, x: L.mul(g, ans))
 
 exp2_p = unop("exp2", _safe(np.exp2))
 defjvp2(exp2_p, lambda g, ans, x: L.mul(g, L.mul(ans, L._const(ans, np.log(2)))))
 
 log_p = unop("log", _safe(np.log))
+log_p.codegen = codegen.ufunc_hook("log", True, "fc")
 defjvp(log_p, lambda g, x: L.div(g, x))
 
 log1p_p = unop("log1p", _safe(np.log1p))
+log1p_p.codegen = codegen.ufunc_hook("log1p", True, "fc")
 defjvp(log1p_p, lambda g, x: L.div(g, L.add(x, L._ones(x))))
 
 expm1_p = unop("expm1", _safe(np.expm1))
+expm1_p.codegen = codegen.ufunc_hook("expm1", True, "fc")
 defjvp2(expm1_p, lambda g, ans, x: L.mul(g, L.add(ans, L._ones(ans))))
 
 tanh_p = unop("tanh", _safe(np.tanh))
+tanh_p.codegen = codegen.ufunc_hook("tanh", True, "fc")
 defjvp2(tanh_p, lambda g, ans, x: L.mul(L.add(g, L.mul(g, ans)), L.sub(L._ones(x), ans)))
 
 logistic_p = unop("logistic", _safe(lambda x: (1 / (1 + np.exp(-x))).astype(x.dtype)
@@ -196,9 +213,11 @@ logistic_p = unop("logistic", _safe(lambda x: (1 / (1 + np.exp(-x))).astype(x.dt
 defjvp2(logistic_p, lambda g, ans, x: L.mul(g, L.mul(ans, L.sub(L._ones(ans), ans))))
 
 sin_p = unop("sin", _safe(np.sin))
+sin_p.codegen = codegen.ufunc_hook("sin", True, "fc")
 defjvp(sin_p, lambda g, x: L.mul(g, L.cos(x)))
 
 cos_p = unop("cos", _safe(np.cos))
+cos_p.codegen = codegen.ufunc_hook("cos", True, "fc")
 defjvp(cos_p, lambda g, x: L.neg(L.mul(g, L.sin(x))))
 
 tan_p = unop("tan", _safe(np.tan))
@@ -235,6 +254,7 @@ defjvp(atan2_p,
        lambda g, x, y: L.mul(g, L.div(L.neg(x), L.add(L.mul(x, x), L.mul(y, y)))))
 
 sqrt_p = unop("sqrt", _safe(np.sqrt))
+sqrt_p.codegen = codegen.ufunc_hook("sqrt", True, "fc")
 defjvp2(sqrt_p, lambda g, ans, x: L.div(g, L.mul(L._const(ans, 2), ans)))
 
 rsqrt_p = unop("rsqrt", _safe(lambda x: (1 / np.sqrt(x)).astype(x.dtype)))
@@ -322,13 +342,19 @@ deflinear(complex_p, lambda ct, x, y: [L.real(ct), L.imag(L.neg(ct))])
 
 # --- comparisons and logic ----------------------------------------------------------------------
 eq_p = _cmp("eq", np.equal)
+eq_p.codegen = codegen.binop_hook("==")
 ne_p = _cmp("ne", np.not_equal)
+ne_p.codegen = codegen.binop_hook("!=")
 _ordered = lambda d: d.kind in "iufb"  # noqa: E731
 _ordered.__doc__ = "subtypes of integer, floating or bool"
 lt_p = _cmp("lt", np.less, _ordered)
+lt_p.codegen = codegen.binop_hook("<", "iuf")
 le_p = _cmp("le", np.less_equal, _ordered)
+le_p.codegen = codegen.binop_hook("<=", "iuf")
 gt_p = _cmp("gt", np.greater, _ordered)
+gt_p.codegen = codegen.binop_hook(">", "iuf")
 ge_p = _cmp("ge", np.greater_equal, _ordered)
+ge_p.codegen = codegen.binop_hook(">=", "iuf")
 
 and_p = binop("and", np.bitwise_and, int_or_bool)
 def_zero_jvp(and_p)
@@ -401,6 +427,11 @@ def _select_n_aval(which, *cases):
 select_n_p = primitive("select_n", _select_n_impl, _select_n_aval,
                        weak_type_rule=lambda args, params: all(
                            getattr(a, "weak_type", False) for a in args[1:]))
+def _select_n_codegen(in_avals, out_avals):
+  if len(in_avals) == 3 and in_avals[0].dtype == np.bool_:
+    return "np.where({0}, {2}, {1})"
+  return None
+select_n_p.codegen = _select_n_codegen
 
 
 def _select_n_jvp(primals, tangents):
@@ -513,6 +544,13 @@ def _convert_aval(x, *, new_dtype, weak_type=False, sharding=None):
 convert_element_type_p = primitive(
     "convert_element_type", _convert_impl, _convert_aval,
     weak_type_rule=lambda args, params: params.get("weak_type", False))
+def _convert_codegen(in_avals, out_avals, *, new_dtype, weak_type=False, sharding=None):
+  x, = in_avals
+  new = np.dtype(new_dtype)
+  if x.ndim == 0 or x.dtype == new or x.dtype.kind not in "f" or new.kind != "f":
+    return None
+  return codegen.Emit("{0}.astype({dt})", {"dt": new}, quiet=True)
+convert_element_type_p.codegen = _convert_codegen
 
 
 def _convert_jvp(primals, tangents, *, new_dtype, weak_type=False, sharding=None):

@@ -53,6 +53,7 @@ def _reduction(name, np_fn, out_dtype=None):
 
 
 reduce_sum_p = _reduction("reduce_sum", np.sum)
+reduce_sum_p.codegen = codegen.reduce_hook("add", True)
 def _reduce_sum_transpose(ct, x, *, axes, out_sharding=None):
   aval = x.aval
   if type(ct) is Zero:
@@ -76,7 +77,9 @@ def _extremum(np_fn, sign):
 
 
 reduce_max_p = _reduction("reduce_max", _extremum(np.max, -1))
+reduce_max_p.codegen = codegen.reduce_hook("maximum", False)
 reduce_min_p = _reduction("reduce_min", _extremum(np.min, 1))
+reduce_min_p.codegen = codegen.reduce_hook("minimum", False)
 
 
 def _chooser_jvp(prim):

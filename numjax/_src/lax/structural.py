@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numjax._src import core, dtypes
+from numjax._src import codegen, core, dtypes
 from numjax._src.core import ShapedArray
 from numjax._src.interpreters import batching
 from numjax._src.interpreters.ad import Zero, is_undefined_primal
@@ -65,6 +65,18 @@ def _bid_shape(x, *, shape, broadcast_dimensions, sharding=None):
 
 
 broadcast_in_dim_p = _structural("broadcast_in_dim", _bid_impl, _bid_shape)
+def _bid_codegen(in_avals, out_avals, *, shape, broadcast_dimensions, sharding=None):
+  x, = in_avals
+  dims = tuple(broadcast_dimensions)
+  if any(a > b for a, b in zip(dims, dims[1:])):
+    return None  # unsorted dimensions permute the operand: the impl transposes first
+  expanded = [1] * len(shape)
+  for src, dst in enumerate(broadcast_dimensions):
+    expanded[dst] = x.shape[src]
+  if tuple(expanded) == tuple(x.shape):
+    return f"np.broadcast_to({{0}}, {tuple(shape)!r})"
+  return f"np.broadcast_to(np.asarray({{0}}).reshape({tuple(expanded)!r}), {tuple(shape)!r})"
+broadcast_in_dim_p.codegen = _bid_codegen
 
 
 def _bid_transpose(ct, x, *, shape, broadcast_dimensions, sharding=None):
@@ -108,6 +120,13 @@ def _reshape_shape(x, *, new_sizes, dimensions=None, sharding=None):
 
 reshape_p = _structural("reshape", lambda x, *, new_sizes, dimensions=None, sharding=None:
                         np.reshape(x, new_sizes), _reshape_shape)
+def _reshape_codegen(in_avals, out_avals, *, new_sizes, dimensions=None, sharding=None):
+  if dimensions is not None:
+    return None
+  if in_avals[0].ndim == 0:
+    return f"np.reshape({{0}}, {tuple(new_sizes)!r})"
+  return f"{{0}}.reshape({tuple(new_sizes)!r})"
+reshape_p.codegen = _reshape_codegen
 deflinear(reshape_p, lambda ct, x, **p: [L.reshape(ct, x.aval.shape)])
 reshape_p.batch = lambda vals, dims, *, new_sizes, dimensions=None, sharding=None: (
     reshape_p.bind(moveaxis(vals[0], dims[0], 0),
@@ -147,6 +166,13 @@ def _transpose_shape(x, *, permutation):
 
 transpose_p = _structural("transpose", lambda x, *, permutation: np.transpose(x, permutation),
                           _transpose_shape)
+def _transpose_codegen(in_avals, out_avals, *, permutation):
+  if in_avals[0].ndim == 0:
+    return None
+  if tuple(permutation) == (1, 0):
+    return "{0}.T"
+  return f"{{0}}.transpose({tuple(permutation)!r})"
+transpose_p.codegen = _transpose_codegen
 deflinear(transpose_p, lambda ct, x, *, permutation: [
     L.transpose(ct, tuple(np.argsort(permutation)))])
 transpose_p.batch = lambda vals, dims, *, permutation: (
