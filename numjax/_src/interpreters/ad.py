@@ -20,14 +20,26 @@ from numjax._src.interpreters import partial_eval as pe
 
 class Zero:
   """A symbolic zero tangent or cotangent of the given aval (`SymbolicZero` to users)."""
-  __slots__ = ("aval",)
+  __slots__ = ("_aval", "_primal")
 
   def __init__(self, aval: ShapedArray):
-    self.aval = aval
+    self._aval = aval
 
   @staticmethod
   def from_primal_value(x) -> "Zero":
-    return Zero(get_aval(x).to_tangent_aval())
+    # Most rules only test `type(t) is Zero`: the aval is worked out when first asked for.
+    z = Zero.__new__(Zero)
+    z._aval = None
+    z._primal = x
+    return z
+
+  @property
+  def aval(self) -> ShapedArray:
+    aval = self._aval
+    if aval is None:
+      aval = self._aval = get_aval(self._primal).to_tangent_aval()
+      self._primal = None
+    return aval
 
   shape = property(lambda self: self.aval.shape)
   dtype = property(lambda self: self.aval.dtype)
@@ -136,7 +148,7 @@ class JVPTrace(Trace):
       raise NotImplementedError(f"Differentiation rule for '{prim.name}' not implemented")
     for i, t in enumerate(tangents):
       if t is None:
-        tangents[i] = Zero(get_aval(primals[i]).to_tangent_aval())
+        tangents[i] = Zero.from_primal_value(primals[i])
     ctx = core._ctx
     prev, ctx.trace = ctx.trace, self.parent
     try:
