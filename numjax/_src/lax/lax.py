@@ -713,40 +713,22 @@ def _axes(x, axes):
   return out
 
 
-def reduce_sum(x, axes):
-  x = asarray(x)
-  axes = _axes(x, axes)
-  return _red.reduce_sum_p.bind(x, axes=axes, out_sharding=None) if axes else x
+def _reducer(prim):
+  def reduce(x, axes):
+    x = asarray(x)
+    axes = _axes(x, axes)
+    return prim.bind(x, axes=axes, out_sharding=None) if axes else x
+  reduce.__name__ = reduce.__qualname__ = prim.name
+  reduce.__doc__ = f"`{prim.name}` over `axes` (a sequence of ints)."
+  return reduce
 
 
-def reduce_max(x, axes):
-  x = asarray(x)
-  axes = _axes(x, axes)
-  return _red.reduce_max_p.bind(x, axes=axes, out_sharding=None) if axes else x
-
-
-def reduce_min(x, axes):
-  x = asarray(x)
-  axes = _axes(x, axes)
-  return _red.reduce_min_p.bind(x, axes=axes, out_sharding=None) if axes else x
-
-
-def reduce_prod(x, axes):
-  x = asarray(x)
-  axes = _axes(x, axes)
-  return _red.reduce_prod_p.bind(x, axes=axes, out_sharding=None) if axes else x
-
-
-def reduce_and(x, axes):
-  x = asarray(x)
-  axes = _axes(x, axes)
-  return _red.reduce_and_p.bind(x, axes=axes, out_sharding=None) if axes else x
-
-
-def reduce_or(x, axes):
-  x = asarray(x)
-  axes = _axes(x, axes)
-  return _red.reduce_or_p.bind(x, axes=axes, out_sharding=None) if axes else x
+reduce_sum = _reducer(_red.reduce_sum_p)
+reduce_max = _reducer(_red.reduce_max_p)
+reduce_min = _reducer(_red.reduce_min_p)
+reduce_prod = _reducer(_red.reduce_prod_p)
+reduce_and = _reducer(_red.reduce_and_p)
+reduce_or = _reducer(_red.reduce_or_p)
 
 
 def _arg_params(x, axis, index_dtype):

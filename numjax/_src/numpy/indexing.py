@@ -415,6 +415,15 @@ class _IndexUpdateHelper:
     return f"_IndexUpdateHelper({self.array!r})"
 
 
+def _updater(kind: str, doc: str):
+  """An `.at[idx].<method>(values, ...)` of JAX's signature performing update `kind`."""
+  def method(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+             out_sharding=None, wrap_negative_indices=True):
+    return self._update(kind, values, indices_are_sorted, unique_indices, mode)
+  method.__doc__ = doc
+  return method
+
+
 class _IndexUpdateRef:
   __slots__ = ("array", "index")
 
@@ -437,27 +446,12 @@ class _IndexUpdateRef:
                                     values, kind, mode, indices_are_sorted=indices_are_sorted,
                                     unique_indices=unique_indices)
 
-  def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
-          out_sharding=None, wrap_negative_indices=True):
-    """x[idx] = values."""
-    return self._update("set", values, indices_are_sorted, unique_indices, mode)
-
-  def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
-          out_sharding=None, wrap_negative_indices=True):
-    """x[idx] += values (repeated indices accumulate)."""
-    return self._update("add", values, indices_are_sorted, unique_indices, mode)
-
-  def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
-               out_sharding=None, wrap_negative_indices=True):
-    """x[idx] -= values."""
-    return self._update("sub", values, indices_are_sorted, unique_indices, mode)
-
-  def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
-               out_sharding=None, wrap_negative_indices=True):
-    """x[idx] *= values."""
-    return self._update("mul", values, indices_are_sorted, unique_indices, mode)
-
-  mul = multiply
+  set = _updater("set", "x[idx] = values.")
+  add = _updater("add", "x[idx] += values (repeated indices accumulate).")
+  subtract = _updater("sub", "x[idx] -= values.")
+  multiply = mul = _updater("mul", "x[idx] *= values.")
+  min = _updater("min", "x[idx] = minimum(x[idx], values).")
+  max = _updater("max", "x[idx] = maximum(x[idx], values).")
 
   def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
              out_sharding=None, wrap_negative_indices=True):
@@ -474,13 +468,3 @@ class _IndexUpdateRef:
     ones = jnp.ones_like(self.array)
     return jnp.power(self.array, self._update("mul", values, indices_are_sorted,
                                               unique_indices, mode, array=ones))
-
-  def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
-          out_sharding=None, wrap_negative_indices=True):
-    """x[idx] = minimum(x[idx], values)."""
-    return self._update("min", values, indices_are_sorted, unique_indices, mode)
-
-  def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
-          out_sharding=None, wrap_negative_indices=True):
-    """x[idx] = maximum(x[idx], values)."""
-    return self._update("max", values, indices_are_sorted, unique_indices, mode)

@@ -772,32 +772,29 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
   return _keep(out, a, axes, keepdims)
 
 
-def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-  check_arraylike("max", a)
-  a = asarray(a)
-  axes = _reduction_axes(a, axis)
-  if builtins.any(shape_of(a)[i] == 0 for i in axes) and initial is None:
-    raise ValueError("zero-size array to reduction operation max which has no identity")
-  if where is not None:
-    a = _masked(a, where, -np.inf if dtype_of(a).kind == "f" else np.iinfo(dtype_of(a)).min)
-  out = lax.reduce_max(a, axes)
-  if initial is not None:
-    out = lax.max(out, initial)
-  return _keep(out, a, axes, keepdims)
+def _extremum(name, reduce, combine, sign):
+  def f(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    check_arraylike(name, a)
+    a = asarray(a)
+    axes = _reduction_axes(a, axis)
+    if builtins.any(shape_of(a)[i] == 0 for i in axes) and initial is None:
+      raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+    if where is not None:
+      dt = dtype_of(a)
+      info = np.iinfo(dt) if dt.kind in "iu" else None
+      fill = (sign * np.inf if info is None else (info.min if sign < 0 else info.max))
+      a = _masked(a, where, fill)
+    out = reduce(a, axes)
+    if initial is not None:
+      out = combine(out, initial)
+    return _keep(out, a, axes, keepdims)
+  f.__name__ = f.__qualname__ = name
+  f.__doc__ = f"NumPy's `{name}` (axis, keepdims, initial, where)."
+  return f
 
 
-def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-  check_arraylike("min", a)
-  a = asarray(a)
-  axes = _reduction_axes(a, axis)
-  if builtins.any(shape_of(a)[i] == 0 for i in axes) and initial is None:
-    raise ValueError("zero-size array to reduction operation min which has no identity")
-  if where is not None:
-    a = _masked(a, where, np.inf if dtype_of(a).kind == "f" else np.iinfo(dtype_of(a)).max)
-  out = lax.reduce_min(a, axes)
-  if initial is not None:
-    out = lax.min(out, initial)
-  return _keep(out, a, axes, keepdims)
+max = _extremum("max", lax.reduce_max, lax.max, -1)
+min = _extremum("min", lax.reduce_min, lax.min, 1)
 
 
 amax, amin = max, min
