@@ -330,17 +330,31 @@ _LOG_P = (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1,
 _LOG_Q1, _LOG_Q2 = -2.12194440e-4, 0.693359375
 
 
+_TINY32 = float(np.finfo(np.float32).tiny)
+
+
+def _double_rounding_risk(s: np.ndarray) -> np.ndarray:
+  """Where rounding float64 `s` to float32 may differ from rounding the exact value it stands
+  for: only where s lands exactly on a float32 tie (a midpoint has 25 significant bits, so it
+  is a float64 number and the float64 rounding cannot cross it) or where float32 spacing is
+  not the normal one (subnormals)."""
+  low = s.view(np.uint64) & np.uint64(0x1FFFFFFF)
+  return (low == np.uint64(0x10000000)) | (np.abs(s) < _TINY32)
+
+
 def _fma32(a, b, c):
   """Correctly rounded float32 fused multiply-add ``a * b + c``."""
   a, b, c = (np.asarray(v, _F32).astype(np.float64) for v in (a, b, c))
   p = a * b                                 # exact: 48 significant bits
-  s = p + c
-  bv = s - p                                # TwoSum: s + err == p + c exactly
-  err = (p - (s - bv)) + (c - bv)
-  # s is the float64-rounded sum; if inexact, nudge it one float64 ulp
-  # towards the exact value so the float32 rounding cannot land on a tie.
-  # (NumPy's invalid-value warnings from numjax modules are filtered once, in lax/base.py.)
-  s = np.where(err != 0, np.nextafter(s, s + err), s)
+  s = np.asarray(p + c)
+  odd = _double_rounding_risk(s)
+  if odd.any():
+    p, c, so = np.broadcast_to(p, s.shape)[odd], np.broadcast_to(c, s.shape)[odd], s[odd]
+    bv = so - p                             # TwoSum: so + err == p + c exactly
+    err = (p - (so - bv)) + (c - bv)
+    # nudge an inexact sum one float64 ulp towards the exact value: no tie is left to break
+    s = s.copy()
+    s[odd] = np.where(err != 0, np.nextafter(so, so + err), so)
   return s.astype(_F32)
 
 
@@ -377,10 +391,38 @@ def _fma_any(a, b, c, dtype):
 def _horner(coeffs, z, dtype):
   """Horner evaluation with a fused multiply-add per step; ``coeffs`` is a
   sequence of scalars or of per-element coefficient arrays."""
+  if dtype == np.float32:
+    return _horner32(coeffs, z)
   p = np.broadcast_to(np.asarray(coeffs[0], dtype), z.shape)
   for c in coeffs[1:]:
     p = _fma(p, z, c, dtype)
   return p
+
+
+def _horner32(coeffs, z):
+  """float32 Horner with a correctly rounded FMA per step, vectorised: every step runs in
+  float64 (the product of two float32 values is exact) and rounds to float32. Elements where
+  some step's float64 sum could round differently from a true FMA (see `_fma32`) are rare;
+  they are recomputed afterwards, step by step, with `_fma32`."""
+  z = np.asarray(z, _F32)
+  z64 = z.astype(np.float64)
+  cs = [np.asarray(c, _F32).astype(np.float64) for c in coeffs]
+  p = np.broadcast_to(cs[0], z.shape)
+  suspect = np.zeros(z.shape, bool)
+  for c in cs[1:]:
+    s = p * z64
+    s += c
+    suspect |= _double_rounding_risk(s)
+    p = s.astype(_F32).astype(np.float64)
+  out = p.astype(_F32)
+  if suspect.any():
+    idx = np.nonzero(suspect)
+    pick = lambda c: c[idx] if np.ndim(c) else c
+    q = np.broadcast_to(np.asarray(coeffs[0], _F32), z.shape)[idx]
+    for c in coeffs[1:]:
+      q = _fma32(q, z[idx], pick(np.broadcast_to(np.asarray(c, _F32), z.shape)))
+    out[idx] = q
+  return out
 
 
 def _log_f32(v):
