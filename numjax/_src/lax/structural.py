@@ -2,6 +2,8 @@
 slice, dynamic_slice, dynamic_update_slice, iota. All linear in their array operand."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from numjax._src import codegen, core, dtypes
@@ -39,7 +41,19 @@ def _bid_impl(x, *, shape, broadcast_dimensions, sharding=None):
   expanded = [1] * len(shape)
   for src, dst in enumerate(dims):
     expanded[dst] = x.shape[src]
+  if math.prod(shape) <= _SMALL:
+    return _fill(x, tuple(expanded), shape)
   return np.broadcast_to(x.reshape(expanded), shape)
+
+
+_SMALL = 4096  # np.broadcast_to costs ~10 us; filling a small array ~2 us
+
+
+def _fill(x, expanded, shape):
+  """A new array of `shape` holding `x` (of shape `expanded`) broadcast."""
+  out = np.empty(shape, x.dtype)
+  out[...] = x if np.shape(x) == expanded else np.reshape(x, expanded)
+  return out
 
 
 def _bid_shape(x, *, shape, broadcast_dimensions, sharding=None):
@@ -73,6 +87,9 @@ def _bid_codegen(in_avals, out_avals, *, shape, broadcast_dimensions, sharding=N
   expanded = [1] * len(shape)
   for src, dst in enumerate(broadcast_dimensions):
     expanded[dst] = x.shape[src]
+  if math.prod(shape) <= _SMALL:
+    return codegen.Emit(f"{{fill}}({{0}}, {tuple(expanded)!r}, {tuple(shape)!r})",
+                        {"fill": _fill})
   if tuple(expanded) == tuple(x.shape):
     return f"np.broadcast_to({{0}}, {tuple(shape)!r})"
   return f"np.broadcast_to(np.asarray({{0}}).reshape({tuple(expanded)!r}), {tuple(shape)!r})"
