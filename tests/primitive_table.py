@@ -699,8 +699,13 @@ COVERED_ELSEWHERE = {
     "cholesky", "eig", "eigh", "lu", "lu_pivots_to_permutation", "qr", "householder_product",
     "svd", "triangular_solve", "tridiagonal", "tridiagonal_solve", "schur", "hessenberg",
     "geqrf",
+    # windowed reductions
+    "reduce_window_sum", "reduce_window_max", "reduce_window_min", "reduce_window", "reduce",
+    "select_and_gather_add", "select_and_scatter_add", "reduce_precision",
     # fft
     "fft",
+    # convolution
+    "conv_general_dilated",
     # random bits
     "random_bits", "random_seed", "random_wrap", "random_unwrap", "random_fold_in",
     "random_split", "threefry2x32", "random_uniform", "random_gamma", "random_gamma_grad",

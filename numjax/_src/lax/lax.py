@@ -468,11 +468,8 @@ def slice(x, start_indices, limit_indices, strides=None):
   x = asarray(x)
   start = _canonical_shape(start_indices, "slice start_indices")
   limit = _canonical_shape(limit_indices, "slice limit_indices")
-  strides = None if strides is None or all(s == 1 for s in strides) else _canonical_shape(
-      strides, "slice strides")
+  strides = None if strides is None else _canonical_shape(strides, "slice strides")
   shape = get_aval(x).shape
-  if start == (0,) * len(start) and limit == shape and strides is None:
-    return x
   params = dict(start_indices=start, limit_indices=limit, strides=strides)
   n = len(shape)
   # 0 <= start <= limit <= shape, checked in one pass (NumPy would clip or wrap silently).
@@ -714,10 +711,12 @@ def _axes(x, axes):
 
 
 def _reducer(prim):
+  params = {"out_sharding": None} if prim is _red.reduce_sum_p else {}  # as JAX 0.10 binds them
+
   def reduce(x, axes):
     x = asarray(x)
     axes = _axes(x, axes)
-    return prim.bind(x, axes=axes, out_sharding=None) if axes else x
+    return prim.bind(x, axes=axes, **params) if axes else x
   reduce.__name__ = reduce.__qualname__ = prim.name
   reduce.__doc__ = f"`{prim.name}` over `axes` (a sequence of ints)."
   return reduce
@@ -842,3 +841,10 @@ from numjax._src.lax.control_flow import (  # noqa: E402,F401
 
 from numjax._src.lax.parallel import (  # noqa: E402,F401
     all_gather, axis_index, axis_size, pmax, pmean, pmin, psum)
+from numjax._src.lax.convolution import (  # noqa: E402,F401
+    ConvDimensionNumbers, ConvGeneralDilatedDimensionNumbers, conv, conv_dimension_numbers,
+    conv_general_dilated, conv_general_dilated_p, conv_general_permutations,
+    conv_general_shape_tuple, conv_shape_tuple, conv_transpose, conv_transpose_shape_tuple,
+    conv_with_general_padding, padtype_to_pads)
+from numjax._src.lax.windowed import (  # noqa: E402,F401
+    associative_scan, reduce, reduce_precision, reduce_window)

@@ -44,10 +44,10 @@ def _reduction(name, np_fn, out_dtype=None):
 
   p = primitive(name, impl, aval, weak_type_rule=_keep_weak if out_dtype is None else never_weak)
 
-  def batch(vals, dims, *, axes, out_sharding=None):
+  def batch(vals, dims, *, axes, **params):  # params: reduce_sum's out_sharding, as in JAX
     x, d = vals[0], dims[0]
     x = moveaxis(x, d, 0)
-    return p.bind(x, axes=tuple(a + 1 for a in axes), out_sharding=None), 0
+    return p.bind(x, axes=tuple(a + 1 for a in axes), **params), 0
   p.batch = batch
   return p
 
@@ -83,10 +83,10 @@ reduce_min_p.codegen = codegen.reduce_hook("minimum", False)
 
 
 def _chooser_jvp(prim):
-  def jvp(primals, tangents, *, axes, out_sharding=None):
+  def jvp(primals, tangents, *, axes, **params):
     x, = primals
     t, = tangents
-    ans = prim.bind(x, axes=axes, out_sharding=out_sharding)
+    ans = prim.bind(x, axes=axes, **params)
     if type(t) is Zero:
       return ans, Zero.from_primal_value(ans)
     shape = core.get_aval(x).shape
@@ -104,12 +104,12 @@ _chooser_jvp(reduce_min_p)
 reduce_prod_p = _reduction("reduce_prod", np.prod)
 
 
-def _reduce_prod_jvp(primals, tangents, *, axes, out_sharding=None):
+def _reduce_prod_jvp(primals, tangents, *, axes, **params):
   # d prod = sum_i t_i * prod_{j != i} x_j, with the "others" product built from exclusive
   # cumulative products so zeros in x are handled exactly.
   x, = primals
   t, = tangents
-  ans = reduce_prod_p.bind(x, axes=axes, out_sharding=out_sharding)
+  ans = reduce_prod_p.bind(x, axes=axes, **params)
   if type(t) is Zero:
     return ans, Zero.from_primal_value(ans)
   aval = core.get_aval(x)
