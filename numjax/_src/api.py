@@ -168,10 +168,13 @@ def _check_tangent(p, t):
   return t
 
 
-def _linearize_tree(fun, primals, has_aux):
+def _linearize_tree(fun, primals, has_aux, check_leaf=None):
   """linearize_flat on pytrees: (flat primals, their treedef, flat outputs, linear map,
-  output-treedef store, aux store or None)."""
+  output-treedef store, aux store or None). `check_leaf(leaf)` vets each input first."""
   primals_flat, tree = tu.tree_flatten(primals)
+  if check_leaf is not None:
+    for p in primals_flat:
+      check_leaf(p)
   primals_flat = [_check_arg(p, "primal") for p in primals_flat]
   aux = None
   if has_aux:
@@ -270,20 +273,20 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
       nums = (argnums,)
     else:
       nums = _argnums_tuple(argnums, len(args), "grad")
-    dyn = [args[i] for i in nums]
-    for leaf in tu.tree_leaves(dyn):
-      _check_input_dtype_grad(holomorphic, allow_int, leaf)
+    dyn = tuple(args[i] for i in nums)
     f = _partial_fun(fun, args, kwargs, nums)
+    check = functools.partial(_check_input_dtype_grad, holomorphic, allow_int)
     with core.transformation_context("under grad"):
-      if has_aux:
-        ans, pullback, aux = vjp(f, *dyn, has_aux=True)
-      else:
-        ans, pullback = vjp(f, *dyn)
+      primals_flat, tree, out_primals, lin, out_tree, aux = _linearize_tree(
+          f, dyn, has_aux, check)
+    ans = tu.tree_unflatten(out_tree.val, out_primals)
     _check_scalar_output(ans, holomorphic)
-    with core.transformation_context("under grad"):
-      g = pullback(lax.full_like(ans, 1))
+    with core.transformation_context("under grad"):  # the VJP of the scalar output at 1
+      cts = lin.transpose([lax.full_like(ans, 1)])
+      g = tu.tree_unflatten(tree, [_finish_ct(c, get_aval(p))
+                                   for c, p in zip(cts, primals_flat)])
     g = g[0] if isinstance(argnums, int) else tuple(g)
-    return ((ans, aux), g) if has_aux else (ans, g)
+    return ((ans, aux.val), g) if has_aux else (ans, g)
   return value_and_grad_f
 
 
@@ -702,48 +705,62 @@ def eval_shape(fun: Callable, *args, **kwargs):
 
 
 # ----------------------------------------------------------------------------------------------
-# Devices (one CPU)
+# Devices: host CPUs (numjax/_src/sharding.py; N of them with XLA_FLAGS'
+# --xla_force_host_platform_device_count=N, as in JAX on CPU)
 # ----------------------------------------------------------------------------------------------
-class Device:
-  platform = "cpu"
-  device_kind = "cpu"
-  id = 0
-  process_index = 0
-
-  def __repr__(self):
-    return "CpuDevice(id=0)"
-
-
-class SingleDeviceSharding:
-  def __init__(self, device):
-    self.device = device
-
-  def __repr__(self):
-    return f"SingleDeviceSharding(device={self.device!r})"
-
-
-_DEVICE = Device()
+from numjax._src.sharding import Device, SingleDeviceSharding  # noqa: E402
+from numjax._src import sharding as _sharding  # noqa: E402
 
 
 def devices(backend=None) -> list:
-  return [_DEVICE]
+  """The devices of `backend` (only 'cpu'): `[CpuDevice(id=0)]`, or N of them when XLA_FLAGS
+  contains --xla_force_host_platform_device_count=N."""
+  _sharding.check_backend(backend)
+  return list(_sharding.host_devices())
 
 
-local_devices = devices
+def local_devices(process_index: int | None = None, backend=None, host_id=None) -> list:
+  """The devices of this process (all of them: numjax runs in one process)."""
+  if host_id is not None:
+    import warnings
+    warnings.warn("The argument to jax.local_devices has been renamed from `host_id` to "
+                  "`process_index`. This alias will eventually be removed; please update "
+                  "your code.")
+    process_index = host_id
+  _sharding.check_backend(backend)
+  if process_index is not None and process_index != 0:
+    raise ValueError(f"Unknown process_index {process_index}")
+  return list(_sharding.host_devices())
 
 
 def device_count(backend=None) -> int:
-  return 1
+  """How many devices `devices()` lists."""
+  _sharding.check_backend(backend)
+  return len(_sharding.host_devices())
 
 
-local_device_count = device_count
+def local_device_count(backend=None) -> int:
+  """How many devices this process has (all of them)."""
+  return device_count(backend)
 
 
 def default_backend() -> str:
   return "cpu"
 
 
+def _check_placement(device) -> None:
+  for d in tu.tree_leaves(device, is_leaf=_sharding.is_placement):
+    if not _sharding.is_placement(d):
+      raise ValueError("`jax.device_put` only accepts `None`, `jax.sharding.Sharding`, "
+                       "`jax.Device`, `Format`, `jax.memory.Space` or a pytree of these "
+                       f"values. Received invalid value: {d}")
+
+
 def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
+  """`x` as Arrays. `device` may be a Device, a Sharding (numjax.sharding) or a pytree of
+  them; all arrays stay whole in host memory, so placing only validates."""
+  if device is not None:
+    _check_placement(device)
   return tu.tree_map(lambda v: lax.asarray(_check_arg(v)), x)
 
 
