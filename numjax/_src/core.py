@@ -534,11 +534,26 @@ class Jaxpr:
 
 class ClosedJaxpr:
   """A jaxpr together with the values of its constvars."""
-  __slots__ = ("jaxpr", "consts")
+  __slots__ = ("jaxpr", "consts", "_derived")
 
   def __init__(self, jaxpr: Jaxpr, consts: Sequence):
     self.jaxpr = jaxpr
     self.consts = list(consts)
+    self._derived = None
+
+  def derived(self, key, make: Callable):
+    """`make()`, cached on this jaxpr under `key`: the JVP, batched, split or transposed
+    jaxprs that transformations of a `jit` equation derive from it (they live as long as it)."""
+    cache = self._derived
+    if cache is None:
+      cache = self._derived = {}
+    try:
+      return cache[key]
+    except KeyError:
+      out = cache[key] = make()
+      return out
+    except TypeError:  # unhashable key (e.g. an axis name): not cached
+      return make()
 
   in_avals = property(lambda self: self.jaxpr.in_avals)
   out_avals = property(lambda self: self.jaxpr.out_avals)

@@ -49,14 +49,72 @@ jit_p.pp_params = lambda params: [("name", params["name"]), ("jaxpr", params["ja
 jit_p.pp_alias_jaxpr = "jaxpr"
 
 
-def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
-  # A jit equation in a linear jaxpr (e.g. a jitted function applied to tangents inside a
-  # JVP rule, or under linear_transpose): transpose its body.
+# Transformations of a jit equation produce jit equations of derived jaxprs (JVP, batched,
+# split into known and unknown parts, transposed), each traced once per jaxpr and input
+# pattern and cached on the jaxpr; evaluating them runs compiled code, so grad(jit(f)) and
+# vmap(jit(f)) keep jit's speed. JAX stages the same jit equations.
+def _jit_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
   from numjax._src.interpreters import ad
-  return ad.backward_pass(jaxpr.jaxpr, jaxpr.consts, args, cts)
+  nonzero = tuple(type(t) is not ad.Zero for t in tangents)
+  jvp_closed, out_nonzero = jaxpr.derived(("jvp", nonzero),
+                                          lambda: ad.jvp_jaxpr(jaxpr, nonzero))
+  outs = jit_p.bind(*primals, *[t for t in tangents if type(t) is not ad.Zero],
+                    jaxpr=jvp_closed, name=name)
+  n = len(jaxpr.jaxpr.outvars)
+  it = iter(outs[n:])
+  return outs[:n], [next(it) if nz else ad.Zero(a.to_tangent_aval())
+                    for nz, a in zip(out_nonzero, jaxpr.out_avals)]
 
 
+def _jit_partial_eval(trace, args, params):
+  """Under linearize: run the part that depends only on known inputs now (compiled) and
+  stage the rest as a jit equation over its residuals and the unknown inputs."""
+  jaxpr, name = params["jaxpr"], params["name"]
+  unknowns = tuple(trace.is_own(a) for a in args)
+  split = jaxpr.derived(("partial_eval", unknowns),
+                        lambda: pe.partial_eval_jaxpr(jaxpr, unknowns))
+  if split is None:  # mixed control flow inside: evaluate the body on this trace instead
+    return core.eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+  known, unknown, out_unknown, res_inputs = split
+  known_args = [a for a, u in zip(args, unknowns) if not u]
+  known_outs = jit_p.bind_with_trace(trace.parent, known_args, dict(jaxpr=known, name=name))
+  n_known = len(known_outs) - sum(i is None for i in res_inputs)
+  computed = iter(known_outs[n_known:])
+  residuals = [next(computed) if i is None else known_args[i] for i in res_inputs]
+  unknown_outs = trace.default_process_primitive(
+      jit_p, residuals + [a for a, u in zip(args, unknowns) if u],
+      dict(jaxpr=unknown, name=name))
+  k, u = iter(known_outs[:n_known]), iter(unknown_outs)
+  return [next(u) if unk else next(k) for unk in out_unknown]
+
+
+def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
+  from numjax._src.interpreters import ad
+  linear = tuple(ad.is_undefined_primal(a) for a in args)
+  ct_nonzero = tuple(type(c) is not ad.Zero for c in cts)
+  t_closed, in_nonzero = jaxpr.derived(("transpose", linear, ct_nonzero),
+                                       lambda: ad.transpose_jaxpr(jaxpr, linear, ct_nonzero))
+  outs = iter(jit_p.bind(*[a for a, lin in zip(args, linear) if not lin],
+                         *[c for c in cts if type(c) is not ad.Zero], jaxpr=t_closed, name=name))
+  nz = iter(in_nonzero)
+  return [(next(outs) if next(nz) else ad.Zero(a.aval)) if lin else None
+          for a, lin in zip(args, linear)]
+
+
+def _jit_batch(vals, dims, *, jaxpr: ClosedJaxpr, name: str, axis_data):
+  from numjax._src.interpreters import batching
+  dims = tuple(dims)
+  key = ("batch", dims, axis_data.size, axis_data.name)
+  b_closed, out_dims = jaxpr.derived(key, lambda: batching.batch_jaxpr(
+      jaxpr, dims, axis_data.size, axis_data.name))
+  return jit_p.bind(*vals, jaxpr=b_closed, name=name), list(out_dims)
+
+
+_jit_batch.needs_axis_data = True  # collectives in the body may name the vmapped axis
+jit_p.jvp = _jit_jvp
+jit_p.partial_eval_rule = _jit_partial_eval
 jit_p.transpose = _jit_transpose
+jit_p.batch = _jit_batch
 
 
 # ----------------------------------------------------------------------------------------------

@@ -325,3 +325,45 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
     else:
       results.append(None)
   return results
+
+
+# ----------------------------------------------------------------------------------------------
+# Jaxpr-to-jaxpr forms (for primitives that hold a jaxpr, such as `jit`)
+# ----------------------------------------------------------------------------------------------
+def jvp_jaxpr(closed, nonzero: Sequence[bool]):
+  """The JVP of `closed` as a jaxpr over (primals, the nonzero tangents), returning (primal
+  outputs, the nonzero tangent outputs); also which output tangents are nonzero."""
+  avals = closed.in_avals
+  out_nonzero: list = []
+
+  def fun(*args):
+    primals = list(args[:len(avals)])
+    it = iter(args[len(avals):])
+    tangents = [next(it) if nz else Zero(a.to_tangent_aval()) for nz, a in zip(nonzero, avals)]
+    outs, touts = jvp_flat(lambda *xs: core.eval_jaxpr(closed.jaxpr, closed.consts, *xs),
+                           primals, tangents)
+    out_nonzero[:] = [type(t) is not Zero for t in touts]
+    return outs + [t for t in touts if type(t) is not Zero]
+  in_avals = list(avals) + [a.to_tangent_aval() for nz, a in zip(nonzero, avals) if nz]
+  jaxpr, consts, _ = pe.trace_to_jaxpr(fun, in_avals)
+  return core.ClosedJaxpr(jaxpr, consts), tuple(out_nonzero)
+
+
+def transpose_jaxpr(closed, linear: Sequence[bool], ct_nonzero: Sequence[bool]):
+  """The transpose of `closed` in its `linear` inputs, as a jaxpr over (the other inputs, the
+  nonzero output cotangents) returning the nonzero input cotangents; also which are nonzero."""
+  avals, out_avals = closed.in_avals, closed.out_avals
+  in_nonzero: list = []
+
+  def fun(*args):
+    it = iter(args)
+    ins = [UndefinedPrimal(a) if lin else next(it) for lin, a in zip(linear, avals)]
+    cts = [next(it) if nz else Zero(a.to_tangent_aval()) for nz, a in zip(ct_nonzero, out_avals)]
+    res = backward_pass(closed.jaxpr, closed.consts, ins, cts)
+    cts_in = [r for r, lin in zip(res, linear) if lin]
+    in_nonzero[:] = [type(c) is not Zero for c in cts_in]
+    return [c for c in cts_in if type(c) is not Zero]
+  in_avals = ([a for lin, a in zip(linear, avals) if not lin] +
+              [a.to_tangent_aval() for nz, a in zip(ct_nonzero, out_avals) if nz])
+  jaxpr, consts, _ = pe.trace_to_jaxpr(fun, in_avals)
+  return core.ClosedJaxpr(jaxpr, consts), tuple(in_nonzero)

@@ -188,3 +188,43 @@ def closed_jaxpr_of(fun: Callable, in_avals: Sequence[ShapedArray],
                     debug_info: Any = None) -> ClosedJaxpr:
   jaxpr, consts, _ = trace_to_jaxpr(fun, in_avals, debug_info)
   return ClosedJaxpr(jaxpr, consts)
+
+
+def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool]):
+  """Split `closed` by which inputs are unknown: (known, unknown, out_unknown, res_inputs).
+
+  `known` maps the known inputs to the known outputs followed by the computed residuals;
+  `unknown` maps (residuals, unknown inputs) to the unknown outputs. `res_inputs` gives, per
+  residual, the index of the known input it is (None: the next computed residual). An equation is known when all its inputs
+  are. Returns None when an equation with both known and unknown inputs has its own
+  `partial_eval_rule` (control flow), which this simple split cannot honour."""
+  jaxpr = closed.jaxpr
+  unknown_vars = {v for v, u in zip(jaxpr.invars, unknowns) if u}
+  known_eqns, unknown_eqns = [], []
+  for eqn in jaxpr.eqns:
+    flags = [type(v) is not Literal and v in unknown_vars for v in eqn.invars]
+    if any(flags):
+      if not all(flags) and eqn.primitive.partial_eval_rule is not None:
+        return None
+      unknown_eqns.append(eqn)
+      unknown_vars.update(eqn.outvars)
+    else:
+      known_eqns.append(eqn)
+  out_unknown = [type(v) is not Literal and v in unknown_vars for v in jaxpr.outvars]
+  residuals: list = []
+  seen: set = set()
+  for eqn in unknown_eqns:
+    for v in eqn.invars:
+      if type(v) is not Literal and v not in unknown_vars and v not in seen:
+        seen.add(v)
+        residuals.append(v)
+  # Residuals that are known inputs are forwarded by the caller rather than returned.
+  known_in = [v for v, u in zip(jaxpr.invars, unknowns) if not u]
+  position = {v: i for i, v in enumerate(known_in)}
+  res_inputs = [position.get(v) for v in residuals]
+  computed = [v for v, i in zip(residuals, res_inputs) if i is None]
+  known = Jaxpr(jaxpr.constvars, known_in,
+                [v for v, u in zip(jaxpr.outvars, out_unknown) if not u] + computed, known_eqns)
+  unknown = Jaxpr([], residuals + [v for v, u in zip(jaxpr.invars, unknowns) if u],
+                  [v for v, u in zip(jaxpr.outvars, out_unknown) if u], unknown_eqns)
+  return ClosedJaxpr(known, closed.consts), ClosedJaxpr(unknown, []), out_unknown, res_inputs
