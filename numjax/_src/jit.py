@@ -4,7 +4,8 @@ A call with no transformation active runs generated code (numjax/_src/codegen.py
 jaxpr after the optimization passes (numjax/_src/passes.py); without static arguments that
 code also checks the arguments and wraps the results, so a cached call is one Python call
 into it. Under another transformation (grad, vmap, ...) a jitted function binds the `jit`
-primitive with the jaxpr *as staged*, whose fallback inlines it into that transformation;
+primitive with the jaxpr *as staged*; the primitive's rules turn it into jit equations of
+derived jaxprs (JVP, batched, known/unknown split, transposed), so the work stays compiled;
 under staging it becomes a `jit[name=... jaxpr={...}]` equation printed as JAX prints it.
 Tracers of an enclosing transformation that the function closes over become leading operands
 of that equation (and such a trace is not cached).
