@@ -56,9 +56,10 @@ jit_p.pp_alias_jaxpr = "jaxpr"
 # vmap(jit(f)) keep jit's speed. JAX stages the same jit equations.
 def _jit_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
   from numjax._src.interpreters import ad
+  from numjax._src.lax import control_flow_common as cfc
   nonzero = tuple(type(t) is not ad.Zero for t in tangents)
   jvp_closed, out_nonzero = jaxpr.derived(("jvp", nonzero),
-                                          lambda: ad.jvp_jaxpr(jaxpr, nonzero))
+                                          lambda: cfc.jvp_jaxpr(jaxpr, nonzero, False))
   outs = jit_p.bind(*primals, *[t for t in tangents if type(t) is not ad.Zero],
                     jaxpr=jvp_closed, name=name)
   n = len(jaxpr.jaxpr.outvars)
@@ -70,23 +71,22 @@ def _jit_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
 def _jit_partial_eval(trace, args, params):
   """Under linearize: run the part that depends only on known inputs now (compiled) and
   stage the rest as a jit equation over its residuals and the unknown inputs."""
+  from numjax._src.lax import control_flow_common as cfc
   jaxpr, name = params["jaxpr"], params["name"]
   unknowns = tuple(trace.is_own(a) for a in args)
   split = jaxpr.derived(("partial_eval", unknowns),
-                        lambda: pe.partial_eval_jaxpr(jaxpr, unknowns))
-  if split is None:  # mixed control flow inside: evaluate the body on this trace instead
-    return core.eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
-  known, unknown, out_unknown, res_inputs = split
+                        lambda: cfc.partial_eval_jaxpr(jaxpr, unknowns, False))
   known_args = [a for a, u in zip(args, unknowns) if not u]
-  known_outs = jit_p.bind_with_trace(trace.parent, known_args, dict(jaxpr=known, name=name))
-  n_known = len(known_outs) - sum(i is None for i in res_inputs)
-  computed = iter(known_outs[n_known:])
-  residuals = [next(computed) if i is None else known_args[i] for i in res_inputs]
+  known_outs = jit_p.bind_with_trace(trace.parent, known_args,
+                                     dict(jaxpr=split.known, name=name))
+  n_known = len(known_outs) - sum(k[0] == "out" for k in split.res_kinds)
+  residuals = [known_args[i] if kind == "fwd" else i if kind == "const" else
+               known_outs[n_known + i] for kind, i in split.res_kinds]
   unknown_outs = trace.default_process_primitive(
       jit_p, residuals + [a for a, u in zip(args, unknowns) if u],
-      dict(jaxpr=unknown, name=name))
+      dict(jaxpr=split.unknown, name=name))
   k, u = iter(known_outs[:n_known]), iter(unknown_outs)
-  return [next(u) if unk else next(k) for unk in out_unknown]
+  return [next(u) if unk else next(k) for unk in split.out_uk]
 
 
 def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
@@ -104,11 +104,13 @@ def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
 
 def _jit_batch(vals, dims, *, jaxpr: ClosedJaxpr, name: str, axis_data):
   from numjax._src.interpreters import batching
-  dims = tuple(dims)
-  key = ("batch", dims, axis_data.size, axis_data.name)
-  b_closed, out_dims = jaxpr.derived(key, lambda: batching.batch_jaxpr(
-      jaxpr, dims, axis_data.size, axis_data.name))
-  return jit_p.bind(*vals, jaxpr=b_closed, name=name), list(out_dims)
+  from numjax._src.lax import control_flow_common as cfc
+  batched = tuple(d is not None for d in dims)
+  vals = [v if d is None else batching.moveaxis(v, d, 0) for v, d in zip(vals, dims)]
+  key = ("batch", batched, axis_data.size, axis_data.name)
+  b_closed, out_batched = jaxpr.derived(key, lambda: cfc.batch_jaxpr(
+      jaxpr, axis_data, batched, False))
+  return jit_p.bind(*vals, jaxpr=b_closed, name=name), [0 if b else None for b in out_batched]
 
 
 _jit_batch.needs_axis_data = True  # collectives in the body may name the vmapped axis

@@ -330,25 +330,6 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
 # ----------------------------------------------------------------------------------------------
 # Jaxpr-to-jaxpr forms (for primitives that hold a jaxpr, such as `jit`)
 # ----------------------------------------------------------------------------------------------
-def jvp_jaxpr(closed, nonzero: Sequence[bool]):
-  """The JVP of `closed` as a jaxpr over (primals, the nonzero tangents), returning (primal
-  outputs, the nonzero tangent outputs); also which output tangents are nonzero."""
-  avals = closed.in_avals
-  out_nonzero: list = []
-
-  def fun(*args):
-    primals = list(args[:len(avals)])
-    it = iter(args[len(avals):])
-    tangents = [next(it) if nz else Zero(a.to_tangent_aval()) for nz, a in zip(nonzero, avals)]
-    outs, touts = jvp_flat(lambda *xs: core.eval_jaxpr(closed.jaxpr, closed.consts, *xs),
-                           primals, tangents)
-    out_nonzero[:] = [type(t) is not Zero for t in touts]
-    return outs + [t for t in touts if type(t) is not Zero]
-  in_avals = list(avals) + [a.to_tangent_aval() for nz, a in zip(nonzero, avals) if nz]
-  jaxpr, consts, _ = pe.trace_to_jaxpr(fun, in_avals)
-  return core.ClosedJaxpr(jaxpr, consts), tuple(out_nonzero)
-
-
 def transpose_jaxpr(closed, linear: Sequence[bool], ct_nonzero: Sequence[bool]):
   """The transpose of `closed` in its `linear` inputs, as a jaxpr over (the other inputs, the
   nonzero output cotangents) returning the nonzero input cotangents; also which are nonzero."""

@@ -172,34 +172,3 @@ def vmap_flat(fun: Callable, in_dims: Sequence, out_dims_thunk: Callable, axis_s
     trace.dead = True
   return results
 
-
-def batch_jaxpr(closed, dims: Sequence, axis_size: int, axis_name: Any):
-  """`closed` vectorised along `dims` (None: unbatched) as a jaxpr over the batched inputs;
-  batched outputs carry the axis first. Also returns the output dims (0 or None)."""
-  from numjax._src.interpreters import partial_eval as pe
-  out_dims: list = []
-
-  def fun(*args):
-    trace = BatchTrace(core.current_trace(), TraceTag(), AxisData(axis_name, axis_size))
-    ins = [a if d is None else BatchTracer(trace, a, d) for a, d in zip(args, dims)]
-    try:
-      with set_current_trace(trace):
-        outs = core.eval_jaxpr(closed.jaxpr, closed.consts, *ins)
-      results = []
-      out_dims.clear()
-      for o in outs:
-        v, d = trace.to_batch_info(o)
-        results.append(v if d is None else moveaxis(v, d, 0))
-        out_dims.append(None if d is None else 0)
-    finally:
-      trace.dead = True
-    return results
-  in_avals = []
-  for a, d in zip(closed.in_avals, dims):
-    if d is not None:
-      shape = list(a.shape)
-      shape.insert(d, axis_size)
-      a = ShapedArray(tuple(shape), a.dtype, a.weak_type)
-    in_avals.append(a)
-  jaxpr, consts, _ = pe.trace_to_jaxpr(fun, in_avals)
-  return core.ClosedJaxpr(jaxpr, consts), tuple(out_dims)
