@@ -122,7 +122,10 @@ class _Generated:
 
   def __init__(self, closed: ClosedJaxpr):
     jaxpr = closed.jaxpr
-    self.env: dict = {"np": np, "_quiet_on": _quiet_on, "_quiet_off": _quiet_off}
+    # `__name__` puts generated code under the RuntimeWarning filter of numjax's own modules
+    # (lax/base.py): JAX computes inf/nan silently, as the impls do.
+    self.env: dict = {"__name__": "numjax._src.generated", "np": np, "_quiet_on": _quiet_on,
+                      "_quiet_off": _quiet_off}
     names: dict = {}
     self.quiet = False
 

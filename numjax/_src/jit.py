@@ -76,6 +76,10 @@ def _jit_partial_eval(trace, args, params):
   unknowns = tuple(trace.is_own(a) for a in args)
   split = jaxpr.derived(("partial_eval", unknowns),
                         lambda: cfc.partial_eval_jaxpr(jaxpr, unknowns, False))
+  if not _transposable(split):
+    # e.g. a while_loop whose trip count is only known eagerly: evaluate the body on this
+    # trace, where the known values are concrete (numjax differentiates such loops eagerly)
+    return core.eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
   known_args = [a for a, u in zip(args, unknowns) if not u]
   known_outs = jit_p.bind_with_trace(trace.parent, known_args,
                                      dict(jaxpr=split.known, name=name))
@@ -89,12 +93,34 @@ def _jit_partial_eval(trace, args, params):
   return [next(u) if unk else next(k) for unk in split.out_uk]
 
 
+def _try_transpose(closed, linear, ct_nonzero):
+  """ad.transpose_jaxpr, or None where the jaxpr cannot be transposed as a whole."""
+  from numjax._src.interpreters import ad
+  try:
+    return ad.transpose_jaxpr(closed, linear, ct_nonzero)
+  except (ValueError, TypeError, NotImplementedError):
+    return None
+
+
+def _transposable(split) -> bool:
+  """Whether the unknown (linear) part of a split can be transposed as a jaxpr; the transpose
+  is cached under the key `_jit_transpose` uses for it."""
+  unknown = split.unknown
+  linear = tuple([False] * len(split.res_kinds) + [True] * (len(unknown.in_avals)
+                                                            - len(split.res_kinds)))
+  key = ("transpose", linear, (True,) * len(unknown.out_avals))
+  return unknown.derived(key, lambda: _try_transpose(unknown, linear, key[2])) is not None
+
+
 def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
   from numjax._src.interpreters import ad
   linear = tuple(ad.is_undefined_primal(a) for a in args)
   ct_nonzero = tuple(type(c) is not ad.Zero for c in cts)
-  t_closed, in_nonzero = jaxpr.derived(("transpose", linear, ct_nonzero),
-                                       lambda: ad.transpose_jaxpr(jaxpr, linear, ct_nonzero))
+  derived = jaxpr.derived(("transpose", linear, ct_nonzero),
+                          lambda: _try_transpose(jaxpr, linear, ct_nonzero))
+  if derived is None:  # not transposable as a whole: transpose it equation by equation
+    return ad.backward_pass(jaxpr.jaxpr, jaxpr.consts, args, cts)
+  t_closed, in_nonzero = derived
   outs = iter(jit_p.bind(*[a for a, lin in zip(args, linear) if not lin],
                          *[c for c in cts if type(c) is not ad.Zero], jaxpr=t_closed, name=name))
   nz = iter(in_nonzero)
