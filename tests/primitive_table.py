@@ -636,6 +636,18 @@ def _igamma_grad_a_ref(a, x):
   return np.sum(t * (np.log(x) - sps.digamma(a + n + 1)), axis=0)
 
 
+def _hyp2f1_dparam_ref(a, b, c, x, wrt):
+  """d/db 2F1(a, b; c; x) = sum_k (a)_k (b)_k / (c)_k x^k / k! (psi(b + k) - psi(b))."""
+  dtype = np.asarray(x).dtype
+  a, b, c, x = (np.asarray(v, np.float64) for v in (a, b, c, x))
+  assert wrt == 1
+  k = np.arange(400.0).reshape((-1,) + (1,) * a.ndim)
+  log_term = (sps.gammaln(a + k) - sps.gammaln(a) + sps.gammaln(b + k) - sps.gammaln(b)
+              - sps.gammaln(c + k) + sps.gammaln(c) - sps.gammaln(k + 1))
+  term = np.exp(log_term) * x ** k
+  return np.asarray(np.sum(term * (sps.digamma(b + k) - sps.digamma(b)), axis=0), dtype)
+
+
 ROWS += [
     binary("igamma", keep(sps.gammainc), arr(lo=0.5, hi=4.0), arr(lo=0.2, hi=5.0),
            dtypes=FLOATS, smooth=False),
@@ -660,6 +672,26 @@ ROWS += [
     unary("spence", keep(sps.spence), arr(lo=0.1, hi=0.9), dtypes=FLOATS),
     Row("hyp1f1", ops(arr(lo=0.5, hi=2.0), arr(lo=1.0, hi=3.0), arr(lo=-1.0, hi=1.5)),
         keep(sps.hyp1f1), dtypes=FLOATS, diff=True, smooth=True, diff_argnums=(2,)),
+    # numjax/_src/scipy/special.py: fresnel, sici, wofz, owens_t, hyp2f1, sph_harm_y
+    unary("fresnel_s", keep(lambda x: sps.fresnel(x)[0]), arr(lo=-2.0, hi=2.0), dtypes=FLOATS),
+    unary("fresnel_c", keep(lambda x: sps.fresnel(x)[1]), arr(lo=-2.0, hi=2.0), dtypes=FLOATS),
+    unary("sici_si", keep(lambda x: sps.sici(x)[0]), arr(lo=-3.0, hi=3.0), dtypes=FLOATS),
+    unary("sici_ci", keep(lambda x: sps.sici(x)[1]), arr(lo=0.3, hi=3.0), dtypes=FLOATS),
+    unary("wofz", keep(sps.wofz), arr(lo=-2.0, hi=2.0, imag=1.5), dtypes=(C64,), diff=False),
+    binary("owens_t", keep(sps.owens_t), arr(lo=-2.0, hi=2.0), arr(lo=-2.0, hi=2.0),
+           dtypes=FLOATS),
+    Row("hyp2f1", ops(arr(lo=0.5, hi=2.0), arr(lo=0.5, hi=2.0), arr(lo=2.5, hi=4.0),
+                      arr(lo=-0.6, hi=0.6)), keep(sps.hyp2f1), dtypes=FLOATS, diff=True,
+        smooth=False, rtol=1e-4),
+    Row("hyp2f1_dparam", ops(arr(lo=0.5, hi=2.0), arr(lo=0.5, hi=2.0), arr(lo=2.5, hi=4.0),
+                             arr(lo=-0.6, hi=0.6)), _hyp2f1_dparam_ref, params={"wrt": 1},
+        dtypes=FLOATS),
+    Row("sph_harm_y", ops(lambda rng, dt: np.asarray(rng.integers(2, 5, (2, 3)), np.int32),
+                          lambda rng, dt: np.asarray(rng.integers(-2, 3, (2, 3)), np.int32),
+                          arr(lo=0.3, hi=2.8), arr(lo=0.0, hi=6.0)),
+        lambda n, m, t, p: np.asarray(sps.sph_harm_y(n, m, np.float64(t), np.float64(p)),
+                                      np.complex64 if t.dtype == np.float32 else np.complex128),
+        dtypes=FLOATS, diff=False),
 ]
 
 # The dtype kinds each elementwise primitive accepts (f float, c complex, i int, u uint, b bool),

@@ -1604,3 +1604,168 @@ def poisson(key, lam, shape=None, dtype=None):
                     _poisson_knuth(data, lam_knuth, shape, dtype, max_iters),
                     _poisson_rejection(data, lam_rejection, shape, dtype, max_iters))
   return L.select(lam == 0, jnp.zeros_like(result), result)
+
+
+# --- binomial: inversion (sums of geometric waiting times) for n q <= 10, BTRS otherwise ------
+_STIRLING_TAIL = np.array([0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                           0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                           0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                           0.00833056343336287])
+
+
+def _stirling_approx_tail(k):
+  """log(k!) minus its Stirling approximation: a table for k <= 9, a series above."""
+  jnp = _jnp()
+  dtype = get_aval(k).dtype
+  table = Array(_STIRLING_TAIL.astype(dtype), False)
+  use_table = k <= 9
+  k = L.clamp(L._const(k, 0.0), k, L._const(k, 9.0))
+  kp1sq = (k + 1) * (k + 1)
+  approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+  idx = jnp.asarray(jnp.floor(k), dtype="int32")
+  return L.select(use_table, table[idx], approx)
+
+
+def _binomial_inversion(data, count, prob, shape, dtype, max_iters):
+  jnp = _jnp()
+  prob_dtype = get_aval(prob).dtype
+  log1minusprob = jnp.log1p(-prob)
+
+  def body_fn(carry):
+    i, num_geom, geom_sum, rng = carry
+    subkey, rng = _unstack(_split(rng, 2), 2)
+    num_geom_out = L.select(geom_sum <= count, num_geom + 1, num_geom)
+    u = _uniform(subkey, 0., 1., shape, prob_dtype)
+    geom = jnp.ceil(jnp.log(u) / log1minusprob)
+    return i + 1, num_geom_out, geom_sum + geom, rng
+
+  def cond_fn(carry):
+    i, geom_sum = carry[0], carry[2]
+    return jnp.logical_and(jnp.any(geom_sum <= count), i < max_iters)
+
+  zeros = L.full_like(prob, 0, prob_dtype, shape)
+  k = L.while_loop(cond_fn, body_fn, (0, zeros, zeros, data))[1]
+  return (k - 1).astype(dtype)
+
+
+def _btrs(data, count, prob, shape, dtype, max_iters):
+  """Hormann's transformed rejection with squeeze (BTRS), as TensorFlow and JAX use it."""
+  jnp = _jnp()
+  prob_dtype = get_aval(prob).dtype
+  stddev = jnp.sqrt(count * prob * (1 - prob))
+  b = 1.15 + 2.53 * stddev
+  a = -0.0873 + 0.0248 * b + 0.01 * prob
+  c = count * prob + 0.5
+  v_r = 0.92 - 4.2 / b
+  r = prob / (1 - prob)
+  alpha = (2.83 + 5.1 / b) * stddev
+  m = jnp.floor((count + 1) * prob)
+
+  def body_fn(carry):
+    i, k_out, accepted, rng = carry
+    rng, subkey_0, subkey_1 = _unstack(_split(rng, 3), 3)
+    u = _uniform(subkey_0, 0., 1., shape, prob_dtype)
+    v = _uniform(subkey_1, 0., 1., shape, prob_dtype)
+    u = u - 0.5
+    us = 0.5 - jnp.abs(u)
+    accept1 = (us >= 0.07) & (v <= v_r)
+    k = jnp.floor((2 * a / us + b) * u + c)
+    reject = (k < 0) | (k > count)
+    v = jnp.log(v * alpha / (a / (us * us) + b))
+    ub = ((m + 0.5) * jnp.log((m + 1) / (r * (count - m + 1)))
+          + (count + 1) * jnp.log((count - m + 1) / (count - k + 1))
+          + (k + 0.5) * jnp.log(r * (count - k + 1) / (k + 1))
+          + _stirling_approx_tail(m) + _stirling_approx_tail(count - m)
+          - _stirling_approx_tail(k) - _stirling_approx_tail(count - k))
+    accept = accept1 | (~reject & (v <= ub))
+    return i + 1, L.select(accept, k, k_out), accepted | accept, rng
+
+  def cond_fn(carry):
+    i, accepted = carry[0], carry[2]
+    return jnp.logical_and(jnp.any(~accepted), i < max_iters)
+
+  k_init = L.full_like(prob, -1, prob_dtype, shape)
+  accepted = L.full_like(prob, False, np.dtype(np.bool_), shape)
+  return L.while_loop(cond_fn, body_fn, (0, k_init, accepted, data))[1].astype(dtype)
+
+
+def _binomial(data, count, prob, shape, dtype):
+  jnp = _jnp()
+  from numjax._src.numpy.util import promote_dtypes_inexact
+  if shape is None:
+    shape = _broadcast_shapes(_shape_of(count), _shape_of(prob))
+  else:
+    _check_shape("binomial", shape, _shape_of(count), _shape_of(prob))
+  prob, = promote_dtypes_inexact(prob)
+  count = L.convert_element_type(jnp.asarray(count), get_aval(prob).dtype)
+  count = jnp.broadcast_to(count, shape)
+  prob = jnp.broadcast_to(prob, shape)
+  p_lt_half = prob < 0.5
+  q = L.select(p_lt_half, prob, 1.0 - prob)
+  count_nan_or_neg = jnp.isnan(count) | (count < 0.0)
+  count_inf = jnp.isinf(count)
+  q_is_nan = jnp.isnan(q)
+  q_l_0 = q < 0.0
+  q = L.select(q_is_nan | q_l_0, L.full_like(q, 0.01), q)
+  use_inversion = count_nan_or_neg | (count * q <= 10.0)
+  count = jnp.floor(count)      # as np.random.binomial treats a float count
+  count_inv = L.select(use_inversion, count, L.full_like(count, 0.0))
+  count_btrs = L.select(use_inversion, L.full_like(count, 1e4), count)
+  q_btrs = L.select(use_inversion, L.full_like(q, 0.5), q)
+  max_iters = dtype.type(np.finfo(dtype).max)
+  samples = L.select(use_inversion,
+                     _binomial_inversion(data, count_inv, q, shape, dtype, max_iters),
+                     _btrs(data, count_btrs, q_btrs, shape, dtype, max_iters))
+  invalid = q_l_0 | q_is_nan | count_nan_or_neg
+  samples = L.select(invalid, jnp.full_like(samples, np.nan, dtype), samples)
+  samples = L.select(count_inf & ~invalid, jnp.full_like(samples, np.inf, dtype), samples)
+  return L.select(p_lt_half | count_nan_or_neg | q_is_nan | count_inf, samples,
+                  count.astype(dtype) - samples)
+
+
+def binomial(key, n, p, shape=None, dtype=None):
+  """Binomial(n, p) counts as floats (float32 by default), as `jax.random.binomial`.
+
+      >>> binomial(random.key(0), 10., 0.5, (3,)).dtype
+      dtype('float32')
+  """
+  from numjax._src.numpy.util import check_arraylike
+  data, _ = _check_prng_key("binomial", key)
+  check_arraylike("binomial", n, p)
+  dtype = _user_dtype(float if dtype is None else dtype, "float")
+  if dtype.kind != "f":
+    raise ValueError(f"dtype argument to `binomial` must be a float dtype, got {dtype}")
+  if shape is not None:
+    shape = _canon_shape(shape)
+  return _binomial(data, n, p, shape, dtype)
+
+
+def multinomial(key, n, p, *, shape=None, dtype=None, unroll: int | bool = 1):
+  """Multinomial(n, p) counts, outcomes along the last axis of `p`: a scan of binomials of the
+  remaining trials with the conditional probabilities p_i / sum_{j>=i} p_j.
+
+      >>> multinomial(random.key(0), 10., jnp.array([0.2, 0.8])).shape
+      (2,)
+  """
+  jnp = _jnp()
+  from numjax._src.numpy.util import check_arraylike, promote_dtypes_inexact
+  data, _ = _check_prng_key("multinomial", key)
+  check_arraylike("multinomial", n, p)
+  n, p = promote_dtypes_inexact(n, p)
+  shape = get_aval(p).shape if shape is None else _canon_shape(shape)
+  n = jnp.broadcast_to(n, shape[:-1])
+  p = jnp.broadcast_to(p, shape)
+  out_dtype = None if dtype is None else _user_dtype(dtype, "float")
+
+  def step(remainder, ratio_key):
+    ratio, k = ratio_key
+    count = binomial(k, remainder, jnp.clip(ratio, 0, 1), dtype=get_aval(remainder).dtype)
+    return remainder - count, count
+
+  p = jnp.moveaxis(p, -1, 0)
+  remaining = jnp.cumsum(p[::-1], axis=0)[::-1]
+  ratios = p / jnp.where(remaining == 0, 1, remaining)
+  keys = _split(data, get_aval(ratios).shape[0])
+  _, counts = L.scan(step, n, (ratios, keys), unroll=unroll)
+  counts = jnp.moveaxis(counts, 0, -1)
+  return counts.astype(out_dtype if out_dtype is not None else dtypes.default_float())

@@ -90,3 +90,9 @@ from numjax._src.numpy.polynomial import (  # noqa: F401,E402
     poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub, polyval, roots, vander)
 single, double, csingle, cdouble = float32, float64, complex64, complex128  # noqa: E305
 from numjax._src.numpy.einsum import einsum, einsum_path  # noqa: F401,E402
+# Bit packing, place/put, histograms, printing and IO wrappers, ufunc (numjax/_src/numpy/more.py).
+from numjax._src.numpy.more import (  # noqa: F401,E402
+    ComplexWarning, array_repr, array_str, character, flexible, frombuffer, fromfile, fromiter,
+    frompyfunc, fromstring, get_printoptions, histogram2d, histogramdd, load, mask_indices,
+    object_, packbits, place, printoptions, put, save, savez, set_printoptions, sort_complex,
+    ufunc, unpackbits)

@@ -1211,3 +1211,75 @@ def tridiagonal_solve(dl, d, du, b, *, perturb_singular: bool = False):
   """Solve the tridiagonal system T x = b; dl[0] and du[-1] are ignored (must be 0 in JAX)."""
   return _checked_bind(tridiagonal_solve_p, *L._args(dl, d, du, b),
                        perturb_singular=perturb_singular)
+
+
+# ----------------------------------------------------------------------------------------------
+# schur (real or complex Schur form, following the operand's dtype): returns [T, (Z)].
+# Not differentiable, as in JAX (no jvp rule: differentiation raises JAX's error).
+# ----------------------------------------------------------------------------------------------
+def _schur_impl(x, *, compute_schur_vectors, sort_eig_vals, select_callable):
+  n = x.shape[-1]
+  output = "complex" if x.dtype.kind == "c" else "real"
+  count = 2 if compute_schur_vectors else 1
+
+  def one(a):
+    t, z = scipy.linalg.schur(a, output=output, check_finite=False)
+    return [t, z][:count]
+  outs = _per_matrix(one, x, count, [(n, n)] * count, [x.dtype] * count)
+  return [np.ascontiguousarray(o, x.dtype) for o in outs]
+
+
+def _schur_aval(x, *, compute_schur_vectors, sort_eig_vals, select_callable):
+  _check_operand("schur", x)
+  _square("schur", x, "")
+  return [ShapedArray(x.shape, x.dtype, x.weak_type)] * (2 if compute_schur_vectors else 1)
+
+
+schur_p = primitive("schur", _schur_impl, _schur_aval, multiple_results=True)
+_batch_front(schur_p)
+
+
+def schur(x, *, compute_schur_vectors: bool = True, sort_eig_vals: bool = False,
+          select_callable=None):
+  """The Schur decomposition x = Z T Z^H: (T, Z) (a list, as JAX returns it); T is
+  quasi-triangular for real x and triangular for complex x."""
+  if sort_eig_vals or select_callable is not None:
+    raise NotImplementedError("schur: sort_eig_vals and select_callable are not supported.")
+  return _checked_bind(schur_p, L.asarray(x), compute_schur_vectors=compute_schur_vectors,
+                       sort_eig_vals=False, select_callable=None)
+
+
+# ----------------------------------------------------------------------------------------------
+# hessenberg (LAPACK gehrd): returns [a, taus], H in the upper Hessenberg part of a and the
+# Householder reflectors below its first subdiagonal. Not differentiable, as in JAX.
+# ----------------------------------------------------------------------------------------------
+def _hessenberg_impl(x):
+  n = x.shape[-1]
+  taus_n = max(n - 1, 0)
+  if n == 0:
+    return [np.array(x, copy=True), np.zeros(x.shape[:-2] + (0,), x.dtype)]
+  gehrd = scipy.linalg.lapack.get_lapack_funcs("gehrd", dtype=x.dtype)
+
+  def one(a):
+    h, tau, info = gehrd(np.asarray(a, order="F"))
+    return [h, tau[:taus_n]]
+  outs = _per_matrix(one, x, 2, [(n, n), (taus_n,)], [x.dtype, x.dtype])
+  return [np.ascontiguousarray(o, x.dtype) for o in outs]
+
+
+def _hessenberg_aval(x):
+  _check_operand("hessenberg", x)
+  _square("hessenberg", x, "")
+  n = x.shape[-1]
+  return [ShapedArray(x.shape, x.dtype, x.weak_type),
+          ShapedArray(x.shape[:-2] + (max(n - 1, 0),), x.dtype, x.weak_type)]
+
+
+hessenberg_p = primitive("hessenberg", _hessenberg_impl, _hessenberg_aval,
+                         multiple_results=True)
+_batch_front(hessenberg_p)
+
+
+def hessenberg(a):
+  """(a, taus): the Hessenberg reduction of a square matrix, packed as LAPACK's gehrd packs it."""
+  return _checked_bind(hessenberg_p, L.asarray(a))

@@ -841,3 +841,298 @@ def bernoulli(n: int):
   if n < 0:
     raise ValueError("n must be a non-negative integer.")
   return Array(np.asarray(sps.bernoulli(n), dtypes.default_float()), False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Fresnel and sine/cosine integrals, Faddeeva, Owen's T, Gauss hypergeometric 2F1
+# ----------------------------------------------------------------------------------------------
+fresnel_s_p = _naryop("fresnel_s", lambda x: sps.fresnel(x)[0])
+fresnel_c_p = _naryop("fresnel_c", lambda x: sps.fresnel(x)[1])
+# S'(x) = sin(pi x^2 / 2), C'(x) = cos(pi x^2 / 2)
+defjvp(fresnel_s_p, lambda g, x: L.mul(g, L.sin(L.mul(_c(x, np.pi / 2), L.mul(x, x)))))
+defjvp(fresnel_c_p, lambda g, x: L.mul(g, L.cos(L.mul(_c(x, np.pi / 2), L.mul(x, x)))))
+
+sici_si_p = _naryop("sici_si", lambda x: sps.sici(x)[0])
+sici_ci_p = _naryop("sici_ci", lambda x: sps.sici(x)[1])
+
+
+def _si_dx(g, x):
+  # Si'(x) = sin(x) / x, which is 1 at 0.
+  zero = L.eq(x, _c(x, 0))
+  safe = L.select(zero, jnp.ones_like(x), x)
+  return L.mul(g, L.select(zero, jnp.ones_like(x), L.div(L.sin(safe), safe)))
+
+
+defjvp(sici_si_p, _si_dx)
+defjvp(sici_ci_p, lambda g, x: L.mul(g, L.div(L.cos(x), x)))   # Ci'(x) = cos(x) / x
+
+
+def _wofz_aval(z):
+  if z.dtype.kind != "c":
+    raise TypeError(f"wofz does not accept dtype {z.dtype.name}. Accepted dtypes are subtypes "
+                    "of complex.")
+  return core.ShapedArray(z.shape, z.dtype, z.weak_type)
+
+
+wofz_p = primitive("wofz", _scipy_impl(sps.wofz), _wofz_aval)
+batch_elementwise(wofz_p)
+# w'(z) = -2 z w(z) + 2i / sqrt(pi)
+defjvp2(wofz_p, lambda g, w, z: L.mul(g, L.add(L.mul(L.mul(_c(z, -2), z), w),
+                                               _c(z, 2j / np.sqrt(np.pi)))))
+
+owens_t_p = _naryop("owens_t", sps.owens_t)
+
+
+def _owens_t_dh(g, h, a):
+  # dT/dh = -exp(-h^2/2) erf(a h / sqrt 2) / (2 sqrt(2 pi))
+  d = L.mul(L.exp(L.mul(_c(h, -0.5), L.mul(h, h))), L.erf(L.mul(L.mul(a, h), _c(h, _SQRT_HALF))))
+  return L.mul(g, L.mul(d, _c(h, -1 / (2 * np.sqrt(2 * np.pi)))))
+
+
+def _owens_t_da(g, h, a):
+  # dT/da = exp(-(1 + a^2) h^2 / 2) / (2 pi (1 + a^2))
+  s = L.add(_c(a, 1), L.mul(a, a))
+  return L.mul(g, L.div(L.exp(L.mul(L.mul(_c(h, -0.5), s), L.mul(h, h))),
+                        L.mul(_c(a, 2 * np.pi), s)))
+
+
+defjvp(owens_t_p, _owens_t_dh, _owens_t_da)
+
+hyp2f1_p = _naryop("hyp2f1", sps.hyp2f1)
+
+
+def _hyp2f1_dparam_np(a, b, c, x, *, wrt):
+  """d/d(a|b|c) 2F1(a, b; c; x) as the series sum_k t_k (psi-difference), k >= 1, where t_k is
+  the k-th term of 2F1 (float64, at most 250 terms or until a relative eps, as JAX sums it)."""
+  a, b, c, x = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, c, x)))
+  term = a * b / c * x
+  total = np.zeros_like(term)
+  eps = np.finfo(np.float64).eps
+  with np.errstate(all="ignore"):
+    for k in range(1, 250):
+      if wrt == 0:
+        w = sps.digamma(a + k) - sps.digamma(a)
+      elif wrt == 1:
+        w = sps.digamma(b + k) - sps.digamma(b)
+      else:
+        w = sps.digamma(c) - sps.digamma(c + k)
+      total = total + term * w
+      term = term * (a + k) * (b + k) / (c + k) / (k + 1) * x
+      if np.all(np.abs(term) <= eps * np.abs(total)):
+        break
+  return total
+
+
+def _hyp2f1_dparam_impl(a, b, c, x, *, wrt):
+  out = np.asarray(_hyp2f1_dparam_np(a, b, c, x, wrt=wrt)).astype(np.asarray(x).dtype)
+  return out if out.ndim else out[()]
+
+
+hyp2f1_dparam_p = primitive("hyp2f1_dparam", _hyp2f1_dparam_impl,
+                            elementwise_aval("hyp2f1_dparam", floating))
+batch_elementwise(hyp2f1_dparam_p)
+
+
+def _hyp2f1_dparam_jvp(primals, tangents, *, wrt):
+  raise NotImplementedError("Differentiating the derivative of hyp2f1 with respect to a, b or "
+                            "c (a second derivative in its parameters) is not supported.")
+
+
+hyp2f1_dparam_p.jvp = _hyp2f1_dparam_jvp
+
+
+def _hyp2f1_dx(g, a, b, c, x):
+  one = _c(x, 1)
+  return L.mul(g, L.mul(L.div(L.mul(a, b), c),
+                        hyp2f1_p.bind(L.add(a, one), L.add(b, one), L.add(c, one), x)))
+
+
+defjvp(hyp2f1_p, *[(lambda wrt: lambda g, a, b, c, x: L.mul(g, hyp2f1_dparam_p.bind(
+    a, b, c, x, wrt=wrt)))(i) for i in range(3)], _hyp2f1_dx)
+
+
+def _strong_real_args(fname, *args):
+  """Promote to one inexact dtype, broadcast, and drop weak types (JAX's results are strong)."""
+  out = _broadcast_promote(fname, *args)
+  return [L.convert_element_type(a, dtype_of(a), weak_type=False) for a in out]
+
+
+def fresnel(x):
+  """The Fresnel integrals (S(x), C(x)) = int_0^x (sin, cos)(pi t^2 / 2) dt.
+
+      >>> fresnel(1.)
+      (Array(0.43825915, dtype=float32), Array(0.7798934, dtype=float32))
+  """
+  x, = _strong_real_args("fresnel", x)
+  if dtype_of(x).kind == "c":
+    raise NotImplementedError("Support for complex-valued inputs is not implemented yet.")
+  return fresnel_s_p.bind(x), fresnel_c_p.bind(x)
+
+
+def sici(x):
+  """The sine and cosine integrals (Si(x), Ci(x)); Ci is -inf at 0 and complex for x < 0 in
+  SciPy, real (Ci(|x|)) here as in JAX.
+
+      >>> sici(1.)
+      (Array(0.94608307, dtype=float32), Array(0.33740395, dtype=float32))
+  """
+  x, = _strong_real_args("sici", x)
+  if dtype_of(x).kind == "c":
+    raise ValueError(f"Argument `x` to sici must be real-valued. Got dtype {dtype_of(x)}.")
+  return sici_si_p.bind(x), sici_ci_p.bind(x)
+
+
+def wofz(z):
+  """The Faddeeva function w(z) = exp(-z^2) erfc(-i z) (complex result).
+
+      >>> wofz(1.)
+      Array(0.36787945+0.6071577j, dtype=complex64)
+  """
+  z, = _broadcast_promote("wofz", z)
+  cdt = np.dtype(np.complex64) if dtype_of(z) in (np.float32, np.complex64) else \
+      np.dtype(np.complex128)
+  return wofz_p.bind(L.convert_element_type(z, cdt, weak_type=False))
+
+
+def owens_t(h, a):
+  """Owen's T function T(h, a) = (1 / 2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx.
+
+      >>> owens_t(0.5, 2.)
+      Array(0.1415806, dtype=float32)
+  """
+  h, a = _strong_real_args("owens_t", h, a)
+  return owens_t_p.bind(h, a)
+
+
+def hyp2f1(a, b, c, x):
+  """The Gauss hypergeometric function 2F1(a, b; c; x) (differentiable in all arguments).
+
+      >>> hyp2f1(1., 2., 3., 0.5)
+      Array(1.5451774, dtype=float32)
+  """
+  a, b, c, x = _strong_real_args("hyp2f1", a, b, c, x)
+  _reject_complex("hyp2f1", x)
+  return hyp2f1_p.bind(a, b, c, x)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bessel J_0 ... J_v by Miller's backward recurrence; spherical harmonics
+# ----------------------------------------------------------------------------------------------
+def _bessel_jn_step(carry, k):
+  f0, f1, bs, z = carry
+  f = L.sub(L.div(L.mul(L.mul(_c(k, 2.0), L.add(k, _c(k, 1.0))), f1), z), f0)
+  even = L.eq(jnp.mod(k, 2), _c(k, 0))
+  bs = L.select(jnp.broadcast_to(even, shape_of(bs)), L.add(bs, L.mul(_c(f, 2.0), f)), bs)
+  return (f1, f, bs, z), f
+
+
+def bessel_jn(z, *, v: int, n_iter: int = 50):
+  """Bessel functions of the first kind J_0(z) ... J_v(z) (shape (v + 1, *z.shape)), by
+  Miller's backward recurrence from order `n_iter` (Zhang & Jin, as JAX computes them).
+
+      >>> bessel_jn(jnp.array([0.5, 3.]), v=1, n_iter=20)
+      Array([[ 0.9384698 , -0.26005197],
+             [ 0.24226844,  0.33905897]], dtype=float32)
+  """
+  import operator
+  v = operator.index(v)
+  n_iter = operator.index(n_iter)
+  z, = promote_args_inexact("bessel_jn", z)
+  z = L.convert_element_type(z, dtype_of(z), weak_type=False)
+  f0 = jnp.zeros_like(z)
+  f1 = L.full_like(z, 1e-16)
+  ks = L.iota(dtype_of(z), n_iter + 1)
+  (_, _, bs, _), j_vals = L.scan(_bessel_jn_step, (f0, f1, f0, z), ks, reverse=True)
+  f = j_vals[0]
+  return jnp.divide(j_vals[:v + 1], L.sub(bs, f))
+
+
+def _sph_harm_aval(n, m, theta, phi):
+  for what, a, ok in (("n", n, "iu"), ("m", m, "iu"), ("theta", theta, "f"), ("phi", phi, "f")):
+    if a.dtype.kind not in ok:
+      raise TypeError(f"sph_harm_y: {what} must have an {'integer' if ok == 'iu' else 'float'} "
+                      f"dtype, got {a.dtype.name}")
+  if theta.dtype != phi.dtype:
+    raise TypeError(f"sph_harm_y: theta and phi must have the same dtype, got "
+                    f"{theta.dtype.name} and {phi.dtype.name}")
+  from numjax._src.lax.base import broadcast_shapes as _bs
+  shape = _bs("sph_harm_y", n.shape, m.shape, theta.shape, phi.shape)
+  cdt = np.dtype(np.complex64) if theta.dtype == np.float32 else np.dtype(np.complex128)
+  weak = n.weak_type and m.weak_type and theta.weak_type and phi.weak_type
+  return core.ShapedArray(shape, cdt, weak)
+
+
+def _sph_harm_impl(n, m, theta, phi):
+  cdt = np.complex64 if np.asarray(theta).dtype == np.float32 else np.complex128
+  out = np.asarray(sps.sph_harm_y(n, m, theta.astype(np.float64), phi.astype(np.float64)))
+  out = out.astype(cdt)
+  return out if out.ndim else out[()]
+
+
+sph_harm_y_p = primitive("sph_harm_y", _sph_harm_impl, _sph_harm_aval)
+batch_elementwise(sph_harm_y_p)
+
+
+def _sph_harm_dtheta(g, n, m, theta, phi):
+  # dY_n^m/dtheta = m cot(theta) Y_n^m + sqrt((n - m)(n + m + 1)) e^{-i phi} Y_n^{m+1}
+  y = sph_harm_y_p.bind(n, m, theta, phi)
+  cdt = core.get_aval(y).dtype
+  fm = L.convert_element_type(m, dtype_of(theta))
+  fn = L.convert_element_type(n, dtype_of(theta))
+  cot = L.div(L.cos(theta), L.sin(theta))
+  up = sph_harm_y_p.bind(n, L.add(m, _c(m, 1)), theta, phi)
+  factor = L.sqrt(jnp.maximum(L.mul(L.sub(fn, fm), L.add(L.add(fn, fm), _c(fn, 1))),
+                              _c(fn, 0)))
+  phase = L.complex(L.cos(phi), L.neg(L.sin(phi)))
+  d = L.add(L.mul(L.convert_element_type(L.mul(fm, cot), cdt), y),
+            L.mul(L.mul(L.convert_element_type(factor, cdt), phase), up))
+  return L.mul(L.convert_element_type(g, cdt), d)
+
+
+def _sph_harm_dphi(g, n, m, theta, phi):
+  # dY/dphi = i m Y
+  y = sph_harm_y_p.bind(n, m, theta, phi)
+  cdt = core.get_aval(y).dtype
+  im = L.convert_element_type(L.mul(L.convert_element_type(m, dtype_of(phi)), g), cdt)
+  return L.mul(L.mul(im, _c(y, 1j)), y)
+
+
+defjvp(sph_harm_y_p, None, None, _sph_harm_dtheta, _sph_harm_dphi)
+
+
+def sph_harm_y(n, m, theta, phi, diff_n: int | None = None, n_max: int | None = None):
+  """The spherical harmonics Y_n^m(theta, phi) (theta the polar angle), as SciPy's
+  `sph_harm_y`; degrees above `n_max` are clipped to it, as in JAX. `n_max` defaults to
+  max(n), which must then be concrete. Differentiable in theta and phi.
+
+      >>> sph_harm_y(jnp.array([1]), jnp.array([1]), jnp.array([0.3]), jnp.array([0.4]))
+      Array([-0.09404077-0.0397598j], dtype=complex64)
+  """
+  if diff_n is not None:
+    raise NotImplementedError(
+        "The 'diff_n' argument to jax.scipy.special.sph_harm_y is not supported.")
+  if isinstance(theta, (int, float)) and not isinstance(theta, bool):
+    theta = jnp.array([theta])
+  if n_max is None:
+    n_c = core.concrete_value(n)
+    if n_c is None:
+      raise core.ConcretizationTypeError(
+          n, "The `n_max` argument of `jnp.scipy.special.sph_harm` must be statically "
+          "specified to use `sph_harm` within JAX transformations.")
+    n_max = np.max(n_c)
+  n_max = int(n_max)
+  n = jnp.asarray(n)
+  m = jnp.asarray(m)
+  itype = dtypes.default_int()
+  n = L.convert_element_type(jnp.clip(n, 0, n_max), itype, weak_type=False)
+  m = L.convert_element_type(jnp.clip(m, -n_max, n_max), itype, weak_type=False)
+  theta, phi = _promote_inexact_strong(theta, phi)
+  shape = _util_broadcast_shapes(shape_of(n), shape_of(m), shape_of(theta), shape_of(phi))
+  n, m, theta, phi = (jnp.broadcast_to(a, shape) for a in (n, m, theta, phi))
+  return sph_harm_y_p.bind(n, m, theta, phi)
+
+
+def _promote_inexact_strong(*args):
+  from numjax._src.numpy.util import promote_dtypes_inexact
+  out = promote_dtypes_inexact(*args)
+  return [L.convert_element_type(a, dtype_of(a), weak_type=False) for a in out]

@@ -1,0 +1,10 @@
+"""`numjax.scipy.stats.gumbel_l` (`jax.scipy.stats.gumbel_l`)."""
+from numjax._src.scipy.stats import gumbel_l as _d
+
+logpdf = _d.logpdf
+pdf = _d.pdf
+logcdf = _d.logcdf
+cdf = _d.cdf
+ppf = _d.ppf
+sf = _d.sf
+logsf = _d.logsf
