@@ -69,7 +69,8 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=None):
   v = tu.tree_map(lambda x: _rand_like(rng, x), args)
   u = tu.tree_map(lambda x: _rand_like(rng, x), out)
   _, jv = api.jvp(f, tuple(args), tuple(v))
-  ju = vjpfun(u)
+  # J^H u, as JAX's check: the VJP of a C->C function is the (unconjugated) transpose.
+  ju = tu.tree_map(np.conj, vjpfun(tu.tree_map(np.conj, u)))
   lhs, rhs = _vdot(jv, u), _vdot(v, ju)
   np.testing.assert_allclose(lhs, rhs, atol=atol * 10, rtol=rtol * 10,
                              err_msg="VJP is not the transpose of the JVP")

@@ -148,6 +148,20 @@ def test_check_grads_on_composite():
     jax.config.update("jax_enable_x64", False)
 
 
+def test_check_grads_on_holomorphic_complex_function():
+  # the VJP of a C->C function is the transpose, not the adjoint: check_vjp conjugates as
+  # JAX's does (it used to reject correct VJPs of complex functions)
+  jax.config.update("jax_enable_x64", True)
+  try:
+    check_grads(lambda z: z * jnp.exp(z ** 2), (np.complex128(0.3 + 0.2j),), order=2)
+    with pytest.raises(AssertionError, match="not the transpose"):
+      from numjax.test_util import check_vjp
+      bad = lambda z: (z * jnp.exp(z ** 2), lambda ct: (jnp.conj(ct) * 2.0,))
+      check_vjp(lambda z: z * jnp.exp(z ** 2), bad, (np.complex128(0.3 + 0.2j),))
+  finally:
+    jax.config.update("jax_enable_x64", False)
+
+
 def test_integer_inputs():
   with pytest.raises(TypeError, match="grad requires real- or complex-valued inputs"):
     jax.grad(lambda x: x * 2)(1)
