@@ -264,3 +264,29 @@ def test_ufunc_errors():
     jnp.frompyfunc(lambda x, y: x + y, 2, 1).reduce(jnp.zeros((0,)))
   with pytest.raises(NotImplementedError, match="out argument of"):
     mul(jnp.arange(3), 2, out=jnp.zeros(3))
+
+
+UFUNC_NAMES = {  # name: identity, as JAX 0.10.2 has them
+    "add": 0, "bitwise_and": -1, "bitwise_or": 0, "bitwise_xor": 0, "logaddexp": -np.inf,
+    "logaddexp2": -np.inf, "logical_and": True, "logical_or": False, "logical_xor": False,
+    "maximum": None, "minimum": None, "multiply": 1, "negative": None, "subtract": None}
+
+
+def test_jnp_functions_that_are_ufuncs_in_jax():
+  for name, identity in UFUNC_NAMES.items():
+    u = getattr(jnp, name)
+    assert isinstance(u, jnp.ufunc) and repr(u) == f"<jnp.ufunc '{name}'>"
+    assert u.identity == identity and u.nout == 1 and u.nin == (1 if name == "negative" else 2)
+  # values recorded from JAX 0.10.2
+  np.testing.assert_array_equal(jnp.maximum.reduce(jnp.array([[1, 5], [3, 2]]), axis=1), [5, 3])
+  np.testing.assert_array_equal(jnp.add.accumulate(jnp.arange(4)), [0, 1, 3, 6])
+  np.testing.assert_array_equal(jnp.multiply.outer(jnp.arange(2.), jnp.arange(3.)),
+                                [[0., 0., 0.], [0., 1., 2.]])
+  assert float(jnp.subtract.reduce(jnp.arange(4.))) == -6.0
+  np.testing.assert_allclose(float(jnp.logaddexp.reduce(jnp.arange(3.))), 2.407606, rtol=1e-6)
+  np.testing.assert_array_equal(jnp.add.at(jnp.zeros(3), jnp.array([0, 0, 2]), 1.,
+                                           inplace=False), [2., 0., 1.])
+  # calling one is calling the function: same values, transformable
+  np.testing.assert_array_equal(numjax.grad(lambda x: jnp.add.reduce(x * x))(jnp.arange(3.)),
+                                [0., 2., 4.])
+  assert float(numjax.jit(jnp.multiply)(2., 3.)) == 6.0

@@ -96,3 +96,36 @@ from numjax._src.numpy.more import (  # noqa: F401,E402
     frompyfunc, fromstring, get_printoptions, histogram2d, histogramdd, load, mask_indices,
     object_, packbits, place, printoptions, put, save, savez, set_printoptions, sort_complex,
     ufunc, unpackbits)
+
+# As in JAX, these fourteen functions are `jnp.ufunc` objects (`jnp.add.reduce`, `.outer`,
+# `.at`, `.accumulate`, ...). Calling one calls the plain function directly (no extra frame).
+def _as_ufunc(fn, nin, identity=None, **methods):
+  cls = type(fn.__name__, (ufunc,), {"__call__": staticmethod(fn), "__doc__": fn.__doc__})
+  return cls(fn, nin, 1, name=fn.__name__, identity=identity, call=fn, **methods)
+
+
+def _at(update):
+  return lambda a, indices, b: getattr(asarray(a).at[indices], update)(b)
+
+
+def _no_dtype(reduction):  # max/min/all/any take no dtype: cast first
+  return lambda a, axis, dtype, keepdims, initial, where: reduction(
+      asarray(a) if dtype is None else asarray(a).astype(dtype), axis=axis, keepdims=keepdims,
+      initial=initial, where=where)
+
+
+add = _as_ufunc(add, 2, 0, reduce=sum, accumulate=cumsum, at=_at("add"))
+multiply = _as_ufunc(multiply, 2, 1, reduce=prod, accumulate=cumprod, at=_at("multiply"))
+subtract = _as_ufunc(subtract, 2, at=_at("subtract"))
+maximum = _as_ufunc(maximum, 2, reduce=_no_dtype(max), at=_at("max"))
+minimum = _as_ufunc(minimum, 2, reduce=_no_dtype(min), at=_at("min"))
+logical_and = _as_ufunc(logical_and, 2, True)
+logical_or = _as_ufunc(logical_or, 2, False)
+logical_xor = _as_ufunc(logical_xor, 2, False)
+bitwise_and = _as_ufunc(bitwise_and, 2, -1)
+bitwise_or = _as_ufunc(bitwise_or, 2, 0)
+bitwise_xor = _as_ufunc(bitwise_xor, 2, 0)
+logaddexp = _as_ufunc(logaddexp, 2, -inf)
+logaddexp2 = _as_ufunc(logaddexp2, 2, -inf)
+negative = _as_ufunc(negative, 1)
+del _as_ufunc, _at, _no_dtype
