@@ -132,7 +132,7 @@ class Array:
 
   def devices(self):
     from numjax._src.api import devices
-    return set(devices())
+    return {devices()[0]}   # arrays live on the first (host) device
 
   @property
   def device(self):

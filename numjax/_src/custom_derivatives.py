@@ -217,6 +217,13 @@ class custom_jvp:
       return self
     return functools.partial(self, obj)
 
+  def __getattr__(self, name):
+    # As JAX's custom_api_util.forward_attr: other attributes are the wrapped function's (so
+    # `custom_vjp(custom_vmap(f)).def_vmap` works).
+    if name.startswith("__") and name.endswith("__") or "fun" not in self.__dict__:
+      raise AttributeError(name)
+    return getattr(self.__dict__["fun"], name)
+
   def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
     """Set `jvp(primals, tangents) -> (primal_out, tangent_out)`; usable as a decorator."""
     self.jvp = jvp
@@ -448,6 +455,13 @@ class custom_vjp:
     if obj is None:
       return self
     return functools.partial(self, obj)
+
+  def __getattr__(self, name):
+    # As JAX's custom_api_util.forward_attr: other attributes are the wrapped function's (so
+    # `custom_vjp(custom_vmap(f)).def_vmap` works).
+    if name.startswith("__") and name.endswith("__") or "fun" not in self.__dict__:
+      raise AttributeError(name)
+    return getattr(self.__dict__["fun"], name)
 
   def defjvp(self, jvp: Callable) -> Callable:
     """Also give a forward-mode rule, `jvp(primals, tangents) -> (out, tangent_out)`.
