@@ -241,3 +241,31 @@ def test_symbolic_zeros_are_visible_on_request():
   f.defjvp(f_jvp, symbolic_zeros=True)
   assert float(jax.grad(f)(2., 3.)) == 3.0
   assert seen[-1][1] == "SymbolicZero"
+
+
+def test_custom_rules_closing_over_vmapped_values():
+  # The custom function is called on an unbatched operand but closes over the vmapped value:
+  # the batch rules trace it under the same vmap (as JAX's batch_subtrace does).
+  def with_jvp(y):
+    @jax.custom_jvp
+    def f(x):
+      return x * y
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+      return f(primals[0]), tangents[0] * y
+    return f(2.)
+
+  def with_vjp(y):
+    @jax.custom_vjp
+    def f(x):
+      return x * y
+    f.defvjp(lambda x: (f(x), None), lambda _, g: (g * y,))
+    return f(2.)
+
+  ys = jnp.arange(3.)
+  np.testing.assert_allclose(jax.vmap(with_jvp)(ys), [0., 2., 4.])
+  np.testing.assert_allclose(jax.vmap(with_vjp)(ys), [0., 2., 4.])
+  per_y = jax.vmap(jax.grad(lambda x, y: with_jvp(y) * x), (None, 0))(1., ys)
+  np.testing.assert_allclose(per_y, [0., 2., 4.])
+  np.testing.assert_allclose(jax.jit(jax.vmap(with_jvp))(ys), [0., 2., 4.])

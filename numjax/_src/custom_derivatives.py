@@ -132,27 +132,32 @@ def _cjvp_jvp(primals, tangents, *, fun, jvp, num_consts, symbolic_zeros, call_j
   return outs[:n], outs[n:]
 
 
-def _cjvp_batch(vals, dims, *, fun, jvp, num_consts, symbolic_zeros, call_jaxpr=None, name=""):
-  size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
-
+def _cjvp_batch(vals, dims, *, fun, jvp, num_consts, symbolic_zeros, call_jaxpr=None, name="",
+                axis_data):
+  # Called even when no operand is batched: `fun` and `jvp` may close over this trace's
+  # tracers, which the sub-trace (same tag) then batches.
   def fun_b(*xs):
-    return _vmap_flat_front(fun, list(dims), size, xs)
+    return _vmap_flat_front(fun, list(dims), axis_data, xs)
 
   def jvp_b(*xs):
-    return _vmap_flat_front(jvp, list(dims) + list(dims), size, xs)
+    return _vmap_flat_front(jvp, list(dims) + list(dims), axis_data, xs)
   outs = custom_jvp_call_p.bind(*vals, fun=fun_b, jvp=jvp_b, num_consts=num_consts,
                                 symbolic_zeros=symbolic_zeros, call_jaxpr=None, name=name)
   return outs, [0] * len(outs)
 
 
-def _vmap_flat_front(f, dims, size, xs):
+_cjvp_batch.needs_axis_data = True
+
+
+def _vmap_flat_front(f, dims, axis_data, xs):
   store = []
 
   def g(*a):
     outs = list(f(*a))
     store.append(len(outs))
     return outs
-  return batching.vmap_flat(g, dims, lambda: [0] * store[0], size, None, list(xs))
+  return batching.vmap_flat(g, dims, lambda: [0] * store[0], axis_data.size, axis_data.name,
+                            list(xs), tag=axis_data.tag)
 
 
 def _cjvp_abstract(*avals, fun, jvp, num_consts, symbolic_zeros, call_jaxpr=None, name=""):
@@ -346,12 +351,12 @@ def _cvjp_jvp(primals, tangents, *, fun, fwd, bwd, num_consts, symbolic_zeros, c
 
 
 def _cvjp_batch(vals, dims, *, fun, fwd, bwd, num_consts, symbolic_zeros, call_jaxpr=None,
-                name="", jvp=None):
-  size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+                name="", jvp=None, axis_data):
+  size, tag = axis_data.size, axis_data.tag
   dims = list(dims)
 
   def fun_b(*xs):
-    return _vmap_flat_front(fun, dims, size, xs)
+    return _vmap_flat_front(fun, dims, axis_data, xs)
 
   def fwd_b(*xs):
     store = []
@@ -361,18 +366,20 @@ def _cvjp_batch(vals, dims, *, fun, fwd, bwd, num_consts, symbolic_zeros, call_j
       store.append(len(o))
       store.append(len(r))
       return list(o) + list(r)
-    out = batching.vmap_flat(g2, dims, lambda: [0] * (store[0] + store[1]), size, None, list(xs))
+    out = batching.vmap_flat(g2, dims, lambda: [0] * (store[0] + store[1]), size,
+                             axis_data.name, list(xs), tag=tag)
     return out[:store[0]], out[store[0]:]
 
   def bwd_b(res, cts):
     n_res = len(res)
     cts_b = batching.vmap_flat(lambda *a: list(bwd(a[:n_res], a[n_res:])),
                                [0] * (n_res + len(cts)),
-                               lambda: [0] * len(dims), size, None, list(res) + list(cts))
+                               lambda: [0] * len(dims), size, axis_data.name,
+                               list(res) + list(cts), tag=tag)
     return [lax.reduce_sum(c, (0,)) if d is None else batching.moveaxis(c, 0, d)
             for c, d in zip(cts_b, dims)]
   jvp_b = None if jvp is None else (
-      lambda *xs: _vmap_flat_front(jvp, dims + dims, size, xs))
+      lambda *xs: _vmap_flat_front(jvp, dims + dims, axis_data, xs))
   outs = custom_vjp_call_p.bind(*vals, fun=fun_b, fwd=fwd_b, bwd=bwd_b, num_consts=num_consts,
                                 symbolic_zeros=symbolic_zeros, call_jaxpr=None, name=name,
                                 jvp=jvp_b)
@@ -408,6 +415,7 @@ def _cvjp_pp(params):
 custom_vjp_call_p = core.Primitive("custom_vjp_call", multiple_results=True)
 custom_vjp_call_p.fallback = _cvjp_fallback
 custom_vjp_call_p.jvp = _cvjp_jvp
+_cvjp_batch.needs_axis_data = True
 custom_vjp_call_p.batch = _cvjp_batch
 custom_vjp_call_p.abstract_eval = lambda *avals, call_jaxpr=None, **_: list(call_jaxpr.out_avals)
 custom_vjp_call_p.stage_rule = _cvjp_stage

@@ -44,19 +44,22 @@ class BatchTracer(Tracer):
 
 
 class AxisData:
-  """The name and size of the axis a BatchTrace maps over (for collectives like psum)."""
-  __slots__ = ("name", "size")
+  """The name and size of the axis a BatchTrace maps over (for collectives like psum), and the
+  tag of that trace (a rule that traces a Python function under a sub-trace with this tag
+  lets the function's closed-over tracers of the trace be seen as batched values)."""
+  __slots__ = ("name", "size", "tag")
 
-  def __init__(self, name, size):
+  def __init__(self, name, size, tag=None):
     self.name = name
     self.size = size
+    self.tag = tag
 
 
 class BatchTrace(Trace):
   def __init__(self, parent: Trace, tag: TraceTag, axis_data: AxisData):
     self.parent = parent
     self.tag = tag
-    self.axis_data = axis_data
+    self.axis_data = AxisData(axis_data.name, axis_data.size, tag)
 
   def __repr__(self):
     return "BatchTrace"
@@ -149,9 +152,10 @@ def bdim_at_front(x, bdim: int | None, size: int):
 
 
 def vmap_flat(fun: Callable, in_dims: Sequence, out_dims_thunk: Callable, axis_size: int,
-              axis_name: Any, args: Sequence) -> list:
-  """Run `fun(*args) -> list` batched along `in_dims` and move results to out_dims."""
-  trace = BatchTrace(core.current_trace(), TraceTag(), AxisData(axis_name, axis_size))
+              axis_name: Any, args: Sequence, tag: TraceTag | None = None) -> list:
+  """Run `fun(*args) -> list` batched along `in_dims` and move results to out_dims. With the
+  `tag` of an enclosing BatchTrace, that trace's tracers `fun` closes over are batched too."""
+  trace = BatchTrace(core.current_trace(), tag or TraceTag(), AxisData(axis_name, axis_size))
   ins = [a if d is None else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)]
   try:
     with set_current_trace(trace):
