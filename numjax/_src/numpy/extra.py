@@ -21,7 +21,9 @@ import numpy as np
 from numjax._src import core, dtypes
 from numjax._src.array import Array
 from numjax._src.core import Tracer
+from numjax._src.jit import jit as _jit
 from numjax._src.lax import lax
+from numjax._src.lax.convolution import conv_general_dilated as _conv_general_dilated
 from numjax._src.numpy import lax_numpy as jnp
 from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import (canonicalize_axis, check_arraylike, dtype_of, ndim_of,
@@ -460,58 +462,84 @@ def corrcoef(x, y=None, rowvar: bool = True, dtype=None):
 # ----------------------------------------------------------------------------------------------
 # Convolution (polynomials: polynomial.py)
 # ----------------------------------------------------------------------------------------------
-def _toeplitz_full(a, v):
-  """The full 1-D convolution a * v as one gather and one matrix-vector product."""
-  n, m = shape_of(a)[0], shape_of(v)[0]
-  k = np.arange(n + m - 1)[:, None]
-  i = np.arange(n)[None, :]
-  j = k - i
-  idx = np.where((j >= 0) & (j < m), j, m).astype(np.int32)
-  v_pad = jnp.concatenate([v, jnp.zeros((1,), dtype_of(v))])
-  mat = v_pad[idx]
-  return jnp.matmul(mat, a)
+def _flip(m):
+  """Reverse every axis (jitted as JAX's `jnp.flip` helper is, so jaxprs print alike)."""
+  return lax.rev(m, tuple(range(ndim_of(m))))
 
 
-def _conv(fname, a, v, mode, flip, preferred_element_type):
-  check_arraylike(fname, a, v)
-  a, v = jnp.asarray(a), jnp.asarray(v)
-  if ndim_of(a) != 1 or ndim_of(v) != 1:
-    raise ValueError(f"{fname}() only support 1-dimensional inputs.")
+_flip_jit = _jit(_flip)
+
+
+def _conv(x, y, mode: str, op: str, precision, preferred_element_type=None):
+  """1-D convolution/correlation as a one-batch, one-feature `conv_general_dilated`."""
+  if ndim_of(x) != 1 or ndim_of(y) != 1:
+    raise ValueError(f"{op}() only support 1-dimensional inputs.")
   if preferred_element_type is None:
-    a, v = promote_dtypes_inexact(a, v)
+    x, y = promote_dtypes_inexact(x, y)  # NumPy's default for convolutions
   else:
-    pet = dtypes.canonicalize_dtype(preferred_element_type)
-    a, v = jnp.asarray(a, pet), jnp.asarray(v, pet)
-  if shape_of(a)[0] == 0 or shape_of(v)[0] == 0:
-    raise ValueError(f"{fname}: inputs cannot be empty, got shapes {shape_of(a)} and "
-                     f"{shape_of(v)}.")
-  n, m = shape_of(a)[0], shape_of(v)[0]
-  if flip:
-    v = jnp.conj(jnp.flip(v)) if dtype_of(v).kind == "c" else jnp.flip(v)
-  swapped = m > n
-  if swapped:
-    a, v, n, m = v, a, m, n
-  full = _toeplitz_full(a, v)
-  if mode == "full":
-    out = full
+    x, y = promote_dtypes(x, y)  # the conv computes in preferred_element_type
+  if shape_of(x)[0] == 0 or shape_of(y)[0] == 0:
+    raise ValueError(f"{op}: inputs cannot be empty, got shapes {shape_of(x)} and "
+                     f"{shape_of(y)}.")
+  reverse_out = False
+  if op == "correlate":
+    if dtype_of(y).kind == "c":
+      y = jnp.conj(y)
+    if shape_of(x)[0] < shape_of(y)[0]:
+      # corr(x, y)[k] = corr(y, x)[-k]: slide the shorter input, reverse the result
+      x, y = y, x
+      reverse_out = True
+  else:
+    if shape_of(x)[0] < shape_of(y)[0]:
+      x, y = y, x
+    y = _flip_jit(y)
+  m = shape_of(y)[0]
+  if mode == "valid":
+    padding = [(0, 0)]
   elif mode == "same":
-    start = (m - 1) // 2 if not (flip and swapped) else m // 2
-    out = full[start:start + n]
-  elif mode == "valid":
-    out = full[m - 1:n]
+    padding = [(m // 2, m - m // 2 - 1)]
+  elif mode == "full":
+    padding = [(m - 1, m - 1)]
   else:
     raise ValueError("mode must be one of ['full', 'same', 'valid']")
-  return out
+  lhs = lax.broadcast_in_dim(x, (1, 1) + shape_of(x), (2,))
+  rhs = lax.broadcast_in_dim(y, (1, 1) + shape_of(y), (2,))
+  out = _conv_general_dilated(lhs, rhs, (1,), padding, precision=precision,
+                              preferred_element_type=preferred_element_type)
+  if reverse_out:
+    out = lax.rev(out, (2,))
+  return lax.squeeze(out, (0, 1))
+
+
+_conv_jit = _jit(_conv, static_argnames=("mode", "op", "precision", "preferred_element_type"))
 
 
 def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type=None):
-  """Discrete 1-D convolution (modes 'full', 'same', 'valid' as in NumPy)."""
-  return _conv("convolve", a, v, mode, False, preferred_element_type)
+  """Discrete 1-D convolution (modes 'full', 'same', 'valid' as in NumPy), lowered to
+  `lax.conv_general_dilated` as JAX lowers it.
+
+      >>> jnp.convolve(jnp.array([1., 2., 3.]), jnp.array([0., 1., 0.5]))
+      Array([0. , 1. , 2.5, 4. , 1.5], dtype=float32)
+  """
+  check_arraylike("convolve", a, v)
+  return _conv_jit(jnp.asarray(a), jnp.asarray(v), mode=mode, op="convolve",
+                   precision=precision, preferred_element_type=preferred_element_type)
 
 
 def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
-  """Discrete 1-D cross-correlation sum_n a[n + k] conj(v[n])."""
-  return _conv("correlate", a, v, mode, True, preferred_element_type)
+  """Discrete 1-D cross-correlation sum_n a[n + k] conj(v[n]), lowered to
+  `lax.conv_general_dilated` as JAX lowers it.
+
+      >>> jnp.correlate(jnp.array([1., 2., 3.]), jnp.array([0., 1., 0.5]), mode="full")
+      Array([0.5, 2. , 3.5, 3. , 0. ], dtype=float32)
+  """
+  check_arraylike("correlate", a, v)
+  return _conv_jit(jnp.asarray(a), jnp.asarray(v), mode=mode, op="correlate",
+                   precision=precision, preferred_element_type=preferred_element_type)
+
+
+convolve = _jit(convolve, static_argnames=("mode", "precision", "preferred_element_type"))
+correlate = _jit(correlate, static_argnames=("mode", "precision", "preferred_element_type"))
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):

@@ -1,0 +1,2 @@
+"""`numjax.scipy.interpolate` (`jax.scipy.interpolate`)."""
+from numjax._src.scipy.interpolate import RegularGridInterpolator  # noqa: F401

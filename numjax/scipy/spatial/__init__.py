@@ -1,0 +1,2 @@
+"""`numjax.scipy.spatial` (`jax.scipy.spatial`): the `transform` submodule."""
+from numjax.scipy.spatial import transform  # noqa: F401
