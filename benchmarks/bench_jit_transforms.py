@@ -60,8 +60,8 @@ def main(quick: bool = False):
 
   t = C.Table("transformations of jitted functions", ("numjax", "numjax jit(grad)", "jax"))
   t.add("(g) grad(jit(loss)), MLP 64-128-10, batch 32", gj,
-        [("numjax", "jax", 0.5, "numjax / jax grad(jit) (target <= 0.5)"),
-         ("numjax", "numjax jit(grad)", None, "grad(jit) / jit(grad) in numjax")])
+        [("numjax", "jax", 0.5, "numjax / jax, grad of jit (target <= 0.5)"),
+         ("numjax", "numjax jit(grad)", None, "numjax grad of jit / numjax jit of grad")])
   t.add("(h) vmap(jit(f)), 32 rows", vj, [("numjax", "jax", 0.5, "numjax / jax (target <= 0.5)")])
   return t.print()
 
