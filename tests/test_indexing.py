@@ -653,3 +653,21 @@ def test_abstract_eval_matches_impl():
     assert (aval.shape, aval.dtype) == (out.shape, out.dtype)
   w = jnp.asarray(2.)   # weakly typed operands stay weak through gather and scatter
   assert w.weak_type and jnp.broadcast_to(w, (3,))[jnp.array([0])].weak_type
+
+
+@pytest.mark.parametrize("idx", [
+    1, -1, slice(1, 3), slice(None, None, -1), (slice(None), 2), (1, 2), (-1, slice(0, 4, 2)),
+    (), np.array([0, 2, -1, 5]), (slice(None), np.array([[1], [3]])), np.array([-7, 9]),
+    (slice(None), np.array([], np.int32))])
+def test_eager_basic_and_take_indexing_equals_staged(idx):
+  # Eager ints/slices/one integer array run NumPy directly; the result must equal what the
+  # staged path (static slice / gather with JAX's clamping) computes.
+  x = jnp.arange(12.).reshape(3, 4)
+  eager = x[idx]
+  staged = jax.jit(lambda x: x[idx])(x)
+  assert eager.shape == staged.shape and eager.dtype == staged.dtype
+  np.testing.assert_array_equal(np.asarray(eager), np.asarray(staged))
+  w = jnp.asarray(3.0) * jnp.ones(4)   # weak stays weak
+  assert jnp.ones(4)[1:].weak_type is False and (x[0] + 1.0).weak_type is False
+  assert (jnp.zeros(3) + 1.)[1:].dtype == jnp.float32 and w[1:].weak_type == w.weak_type
+  assert not np.asarray(eager).flags.writeable or eager.ndim == 0

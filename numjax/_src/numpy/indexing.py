@@ -207,7 +207,47 @@ def _check_static_indices(parsed, shape) -> None:
 def getitem(x, idx):
   """x[idx] with NumPy semantics (static shapes); out-of-bound integers are clamped, as JAX's
   default indexing mode does."""
+  if type(x) is Array and core._ctx.trace is core.eval_trace:
+    out = _eager_basic_index(x, idx)
+    if out is not None:
+      return out
   return rewriting_take(x, idx)
+
+
+def _eager_basic_index(x, idx):
+  """Eager x[idx] for in-bounds Python ints and slices of Python ints: NumPy's basic indexing
+  gives JAX's values, as a view (Arrays are immutable). Anything else (clamping, arrays, None,
+  Ellipsis, booleans) returns None for the general path."""
+  v = x._value
+  shape = v.shape
+  items = idx if type(idx) is tuple else (idx,)
+  if len(items) > len(shape):
+    return None
+  take_axis = None
+  for axis, (n, it) in enumerate(zip(shape, items)):
+    t = type(it)
+    if t is int:
+      if not -n <= it < n:
+        return None
+    elif t is slice:
+      a, b, c = it.start, it.stop, it.step
+      if not ((a is None or type(a) is int) and (b is None or type(b) is int)
+              and (c is None or (type(c) is int and c != 0))):
+        return None
+    elif (t is Array or t is np.ndarray) and take_axis is None and it.dtype.kind in "iu":
+      take_axis = axis   # one integer-array index, the rest full slices: a take (below)
+    else:
+      return None
+  if take_axis is None:
+    return Array(v[idx], x.weak_type)
+  if any(it != slice(None) for i, it in enumerate(items) if i != take_axis):
+    return None
+  n = shape[take_axis]
+  if n == 0:
+    return None
+  i = np.asarray(items[take_axis])
+  i = np.clip(np.where(i < 0, i + n, i), 0, n - 1)  # JAX normalizes, then clamps
+  return Array(np.take(v, i, axis=take_axis), x.weak_type)
 
 
 def _concrete_scalar_ints(idx, x):
