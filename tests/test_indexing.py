@@ -671,3 +671,20 @@ def test_eager_basic_and_take_indexing_equals_staged(idx):
   assert jnp.ones(4)[1:].weak_type is False and (x[0] + 1.0).weak_type is False
   assert (jnp.zeros(3) + 1.)[1:].dtype == jnp.float32 and w[1:].weak_type == w.weak_type
   assert not np.asarray(eager).flags.writeable or eager.ndim == 0
+
+
+@pytest.mark.parametrize("kind", ["set", "add", "subtract", "multiply", "min", "max"])
+@pytest.mark.parametrize("idx, val", [
+    (2, 7.), ((1, slice(1, 3)), 10.), (0, np.arange(4.)), ((-1, slice(None, None, 2)), 100.),
+    ((0, 0), -1.), (5, 1.)])
+def test_eager_basic_updates_equal_staged(kind, idx, val):
+  # Eager .at[] updates with a basic in-bounds index run NumPy on a copy; they must equal the
+  # staged scatter (out-of-bound indices dropped), and leave x unchanged.
+  x = jnp.arange(12.).reshape(3, 4)
+  before = np.asarray(x).copy()
+  v = jnp.asarray(val, jnp.float32) if isinstance(val, np.ndarray) else val
+  eager = getattr(x.at[idx], kind)(v)
+  staged = jax.jit(lambda x, v: getattr(x.at[idx], kind)(v))(x, v)
+  assert eager.dtype == staged.dtype and eager.weak_type == staged.weak_type
+  np.testing.assert_array_equal(np.asarray(eager), np.asarray(staged))
+  np.testing.assert_array_equal(np.asarray(x), before)

@@ -300,6 +300,38 @@ _SCATTERS = {"set": lax_indexing.scatter, "add": lax_indexing.scatter_add,
              "min": lax_indexing.scatter_min, "max": lax_indexing.scatter_max}
 
 
+_EAGER_UPDATES = {"set": None, "add": np.add, "sub": np.subtract, "mul": np.multiply,
+                  "min": np.minimum, "max": np.maximum}
+
+
+def _eager_basic_update(x, idx, values, kind):
+  """Eager x.at[idx].<kind>(values) for a basic in-bounds index (no repeated elements) and
+  values already of x's type: NumPy on a copy. None sends anything else to the scatter."""
+  from numjax._src.numpy.indexing import is_basic_static_index
+  v = x._value
+  if kind not in _EAGER_UPDATES or not is_basic_static_index(idx, v.shape):
+    return None
+  t = type(values)
+  if t is Array:
+    y = values._value
+    if y.dtype != v.dtype:   # promotion would change the computation: the scatter path
+      return None
+  elif (t is float and v.dtype.kind in "fc") or (t is int and v.dtype.kind in "iuf"):
+    if t is int and v.dtype.kind in "iu" and not (
+        np.iinfo(v.dtype).min <= values <= np.iinfo(v.dtype).max):
+      return None
+    y = values
+  else:
+    return None
+  out = np.array(v)   # a copy: Arrays are immutable
+  target = out[idx]
+  if np.shape(y) not in ((), np.shape(target)):
+    return None   # broadcasting (and its errors) as the scatter path does them
+  op = _EAGER_UPDATES[kind]
+  out[idx] = y if op is None else op(target, y)
+  return Array(out, x.weak_type)
+
+
 def update(x, idx, values, kind: str, mode=None, *, indices_are_sorted=False,
            unique_indices=False):
   """The `x.at[idx]` update `kind` ('set', 'add', 'sub', 'mul', 'min', 'max', 'pow') as one
@@ -310,6 +342,10 @@ def update(x, idx, values, kind: str, mode=None, *, indices_are_sorted=False,
                                unique_indices=unique_indices))
   scatter_fn = _SCATTERS[kind]
   x = jnp.asarray(x)
+  if mode is None and type(x) is Array and core._ctx.trace is core.eval_trace:
+    out = _eager_basic_update(x, idx, values, kind)
+    if out is not None:
+      return out
   x_aval = get_aval(x)
   if (type(values) is int and x_aval.dtype.kind in "iu"
       and np.iinfo(x_aval.dtype).min <= values <= np.iinfo(x_aval.dtype).max):

@@ -214,6 +214,27 @@ def getitem(x, idx):
   return rewriting_take(x, idx)
 
 
+def is_basic_static_index(idx, shape) -> bool:
+  """Whether `idx` is in-bounds Python ints and slices of Python ints (at most one per axis):
+  an index NumPy's basic indexing evaluates exactly as JAX does."""
+  items = idx if type(idx) is tuple else (idx,)
+  if len(items) > len(shape):
+    return False
+  for n, it in zip(shape, items):
+    t = type(it)
+    if t is int:
+      if not -n <= it < n:
+        return False
+    elif t is slice:
+      a, b, c = it.start, it.stop, it.step
+      if not ((a is None or type(a) is int) and (b is None or type(b) is int)
+              and (c is None or (type(c) is int and c != 0))):
+        return False
+    else:
+      return False
+  return True
+
+
 def _eager_basic_index(x, idx):
   """Eager x[idx] for in-bounds Python ints and slices of Python ints: NumPy's basic indexing
   gives JAX's values, as a view (Arrays are immutable). Anything else (clamping, arrays, None,
