@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -28,16 +29,34 @@ from numjax._src.lax import lax
 # ----------------------------------------------------------------------------------------------
 # Shared helpers
 # ----------------------------------------------------------------------------------------------
+_positional_counts: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _num_positional(fun: Callable) -> int:
+  """How many positional parameters `fun` has (-1: no signature); cached per function (weakly),
+  as inspecting a signature costs more than the rest of a custom_jvp call."""
+  try:
+    return _positional_counts[fun]
+  except (KeyError, TypeError):
+    pass
+  try:
+    sig = inspect.signature(fun)
+    n = len([p for p in sig.parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+  except (TypeError, ValueError):
+    n = -1
+  try:
+    _positional_counts[fun] = n
+  except TypeError:  # not weakly referenceable
+    pass
+  return n
+
+
 def _resolve_kwargs(fun: Callable, args: tuple, kwargs: dict) -> tuple:
   """Keyword arguments and defaults mapped to positions, as the rules take them."""
   if not kwargs:
-    try:
-      sig = inspect.signature(fun)
-    except (TypeError, ValueError):
-      return args
-    params = list(sig.parameters.values())
-    if len(args) >= len([p for p in params if p.kind in (p.POSITIONAL_ONLY,
-                                                          p.POSITIONAL_OR_KEYWORD)]):
+    n = _num_positional(fun)
+    if n < 0 or len(args) >= n:
       return args
   sig = inspect.signature(fun)
   try:
