@@ -111,9 +111,12 @@ class JaxprTrace(Trace):
       raise NotImplementedError(f"primitive '{prim.name}' has no abstract evaluation rule, "
                                 "so it cannot be staged (jit, make_jaxpr, linearize)")
     tag = self.tag
-    invars = [a.var if type(a) is JaxprTracer and a._trace.tag is tag else self.getvar(a)
-              for a in args]
-    out_avals = prim.abstract_eval(*[v.aval for v in invars], **params)
+    invars, avals = [], []
+    for a in args:
+      v = a.var if type(a) is JaxprTracer and a._trace.tag is tag else self.getvar(a)
+      invars.append(v)
+      avals.append(v.aval)
+    out_avals = prim.abstract_eval(*avals, **params)
     if prim.multiple_results:
       outvars = [Var(a) for a in out_avals]
       self.eqns.append(JaxprEqn(prim, invars, outvars, params))

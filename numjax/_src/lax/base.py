@@ -89,20 +89,24 @@ def same_dtype(name: str, avals) -> np.dtype:
 def elementwise_aval(name: str, allowed: Callable | None, out_dtype: Callable | None = None,
                      weak: bool = True) -> Callable:
   """Shape/dtype rule for an n-ary elementwise op."""
+  kinds = getattr(allowed, "kinds", None)  # the fast paths test dtype kinds inline
 
   def rule(*avals, **params):
-    if len(avals) == 1:  # fast path: unary
+    n = len(avals)
+    if n == 2:  # fast path: binary with equal dtypes and shapes
+      a, b = avals
+      dt = a.dtype
+      if (dt == b.dtype and a.shape == b.shape
+          and (allowed is None or (dt.kind in kinds if kinds is not None else allowed(dt)))):
+        return ShapedArray(a.shape, out_dtype(dt) if out_dtype is not None else dt,
+                           weak and a.weak_type and b.weak_type)
+    elif n == 1:  # fast path: unary
       a, = avals
       if allowed is not None and not allowed(a.dtype):
         raise TypeError(f"{name} does not accept dtype {a.dtype.name}. Accepted dtypes are "
                         f"{allowed.__doc__ or 'restricted'}.")
       return ShapedArray(a.shape, out_dtype(a.dtype) if out_dtype is not None else a.dtype,
                          weak and a.weak_type)
-    if len(avals) == 2:  # fast path: binary with equal dtypes and shapes
-      a, b = avals
-      if a.dtype == b.dtype and a.shape == b.shape and (allowed is None or allowed(a.dtype)):
-        return ShapedArray(a.shape, out_dtype(a.dtype) if out_dtype is not None else a.dtype,
-                           weak and a.weak_type and b.weak_type)
     dtype = same_dtype(name, avals)
     if allowed is not None and not allowed(dtype):
       raise TypeError(f"{name} does not accept dtype {dtype.name}. Accepted dtypes are "
@@ -117,6 +121,7 @@ def _kinds(kinds: str, doc: str) -> Callable:
   def ok(dtype):
     return dtype.kind in kinds
   ok.__doc__ = doc
+  ok.kinds = kinds
   return ok
 
 
