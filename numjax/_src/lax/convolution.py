@@ -13,7 +13,6 @@ and vmap folds the mapped axis into the batch or feature dimensions.
 """
 from __future__ import annotations
 
-import enum
 import operator
 from typing import Any, NamedTuple, Sequence, Union
 
@@ -28,9 +27,10 @@ from numjax._src.lax.base import primitive
 
 __all__ = ["ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv",
            "conv_dimension_numbers", "conv_general_dilated", "conv_general_dilated_p",
-           "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
-           "conv_transpose", "conv_transpose_shape_tuple", "conv_with_general_padding",
-           "padtype_to_pads"]
+           "conv_general_dilated_patches", "conv_general_permutations",
+           "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose",
+           "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads",
+           "reduce_window_shape_tuple"]
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -304,48 +304,11 @@ def conv_transpose_shape_tuple(lhs_shape, rhs_shape, window_strides, padding,
 # ----------------------------------------------------------------------------------------------
 # Precision (kept as a param and printed like JAX's; NumPy has one precision)
 # ----------------------------------------------------------------------------------------------
-class _Precision(enum.Enum):
-  DEFAULT = 0
-  HIGH = 1
-  HIGHEST = 2
-
-  def __repr__(self):
-    return f"Precision.{self.name}"
-
-  __str__ = lambda self: self.name
-
-
-_PRECISION_STRINGS = {"highest": _Precision.HIGHEST, "float32": _Precision.HIGHEST,
-                      "high": _Precision.HIGH, "bfloat16_3x": _Precision.HIGH,
-                      "tensorfloat32": _Precision.HIGH, "default": _Precision.DEFAULT,
-                      "bfloat16": _Precision.DEFAULT, "fastest": _Precision.DEFAULT}
-
-
-def _one_precision(p):
-  if isinstance(p, _Precision):
-    return p
-  if isinstance(p, str) and p in _PRECISION_STRINGS:
-    return _PRECISION_STRINGS[p]
-  name = getattr(p, "name", None)  # a Precision enum of another library
-  if isinstance(name, str) and name in _Precision.__members__:
-    return _Precision[name]
-  return None
+_Precision = L.Precision  # the public lax.Precision (image.py imports this name)
 
 
 def _canonicalize_precision(precision):
-  if precision is None:
-    return None
-  p = _one_precision(precision)
-  if p is not None:
-    return (p, p)
-  if isinstance(precision, (list, tuple)) and len(precision) == 2:
-    ps = tuple(map(_one_precision, precision))
-    if None not in ps:
-      return ps
-  raise ValueError("Precision argument must be one of:\n- None,\n"
-                   f"- a string in {list(_PRECISION_STRINGS)},\n- a lax.Precision value,\n"
-                   "- a tuple of two lax.Precision values or strings;\n"
-                   f"but got {precision}.")
+  return L.canonicalize_precision(precision)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -887,3 +850,63 @@ def conv_transpose(lhs, rhs, strides: Sequence[int], padding,
   return conv_general_dilated(lhs, rhs, (1,) * (ndims - 2), pads, strides, rhs_dilation, dn,
                               precision=precision,
                               preferred_element_type=preferred_element_type)
+
+
+# ----------------------------------------------------------------------------------------------
+# Patches and windowed shapes
+# ----------------------------------------------------------------------------------------------
+def conv_general_dilated_patches(lhs, filter_shape: Sequence[int], window_strides: Sequence[int],
+                                 padding, lhs_dilation: Sequence[int] | None = None,
+                                 rhs_dilation: Sequence[int] | None = None,
+                                 dimension_numbers: ConvGeneralDilatedDimensionNumbers = None,
+                                 precision: Any = None, preferred_element_type: Any = None):
+  """The patches a `conv_general_dilated` with a `filter_shape` window would see, as output
+  features: `in_features * prod(filter_shape)` of them, feature-major (a grouped convolution
+  with an identity kernel, as JAX builds it).
+
+  >>> lax.conv_general_dilated_patches(jnp.ones((2, 3, 5, 4)), (2, 2), (1, 1), "VALID").shape
+  (2, 12, 4, 3)
+  """
+  lhs = L.asarray(lhs)
+  filter_shape = tuple(filter_shape)
+  shape = core.get_aval(lhs).shape
+  dnums = conv_dimension_numbers(shape, (1, 1) + filter_shape, dimension_numbers)
+  lhs_spec, rhs_spec, _ = dnums
+  size = int(np.prod(filter_shape, dtype=np.int64))
+  channels = shape[lhs_spec[1]]
+  dtype = core.get_aval(lhs).dtype
+  # Identity kernel: each spatial offset of each input channel to its own output channel.
+  eye = L.convert_element_type(
+      L.eq(L.add(L.broadcasted_iota(np.int32, (size, size), 0), 0),
+           L.broadcasted_iota(np.int32, (size, size), 1)), dtype)
+  rhs = L.broadcast_in_dim(eye, (channels, size, size), (1, 2))
+  rhs = L.reshape(rhs, (channels * size, 1) + filter_shape)
+  nd = len(filter_shape) + 2
+  order = [d for d in range(nd) if d not in (rhs_spec[0], rhs_spec[1])]
+  perm = [0] * nd  # moveaxis((0, 1) -> (rhs_spec[0], rhs_spec[1]))
+  perm[rhs_spec[0]], perm[rhs_spec[1]] = 0, 1
+  for dst, src in zip(order, range(2, nd)):
+    perm[dst] = src
+  if perm != list(range(nd)):
+    rhs = L.transpose(rhs, tuple(perm))
+  return conv_general_dilated(
+      lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
+      dimension_numbers=dnums, precision=None if precision is None else (precision,
+                                                                          L.Precision.DEFAULT),
+      feature_group_count=channels, preferred_element_type=preferred_element_type)
+
+
+def reduce_window_shape_tuple(operand_shape, window_dimensions, window_strides, padding,
+                              base_dilation=None, window_dilation=None) -> tuple:
+  """The output shape of a `reduce_window` (Python ints).
+
+  >>> lax.reduce_window_shape_tuple((5, 6), (2, 3), (1, 2), ((0, 1), (1, 1)))
+  (5, 3)
+  """
+  if base_dilation is not None:
+    operand_shape = tuple(map(_dilate_dim, operand_shape, base_dilation))
+  if window_dilation is not None:
+    window_dimensions = tuple(map(_dilate_dim, window_dimensions, window_dilation))
+  padded = tuple(d + lo + hi for d, (lo, hi) in zip(operand_shape, padding))
+  return tuple(max(0, (d - w) // s + 1) for d, w, s in zip(padded, window_dimensions,
+                                                           window_strides))

@@ -127,20 +127,34 @@ deflinear(neg_p, lambda ct, x: [L.neg(ct)])
 sign_p = unop("sign", np.sign, numeric)
 def_zero_jvp(sign_p)
 
-max_p = binop("max", np.maximum, any_dtype)
+def _lex_gt(x, y):
+  """XLA's order of complex numbers: by real part, then by imaginary part."""
+  return (x.real > y.real) | ((x.real == y.real) & (x.imag > y.imag))
+
+
+def _max_impl(x, y):  # complex: x if x > y (lexicographically) else y, as XLA computes it
+  return np.where(_lex_gt(x, y), x, y) if x.dtype.kind == "c" else np.maximum(x, y)
+
+
+def _min_impl(x, y):
+  return np.where(_lex_gt(y, x), x, y) if x.dtype.kind == "c" else np.minimum(x, y)
+
+
+max_p = binop("max", _max_impl, any_dtype)
 max_p.codegen = codegen.ufunc_hook("maximum", kinds="iuf")
-min_p = binop("min", np.minimum, any_dtype)
+min_p = binop("min", _min_impl, any_dtype)
 min_p.codegen = codegen.ufunc_hook("minimum", kinds="iuf")
 
 
-def _minmax_jvp(cmp):
-  def jx(g, x, y):
-    return L.mul(g, L._balanced_eq(x, y, cmp))
-  def jy(g, x, y):
-    return L.mul(g, L._balanced_eq(y, x, cmp))
-  return jx, jy
-defjvp(max_p, *_minmax_jvp(lambda a, b: L.gt(a, b)))
-defjvp(min_p, *_minmax_jvp(lambda a, b: L.lt(a, b)))
+def _balanced_eq(x, z, y):
+  """JAX's derivative of max/min w.r.t. x (z the result): 1 where x == z, 1/2 where y == z
+  too (ties split the gradient). Works for complex operands."""
+  return L.div(L.select(L.eq(x, z), L.full_like(z, 1), L.full_like(z, 0)),
+               L.select(L.eq(y, z), L.full_like(z, 2), L.full_like(z, 1)))
+defjvp2(max_p, lambda g, ans, x, y: L.mul(g, _balanced_eq(x, ans, y)),
+        lambda g, ans, x, y: L.mul(g, _balanced_eq(y, ans, x)))
+defjvp2(min_p, lambda g, ans, x, y: L.mul(g, _balanced_eq(x, ans, y)),
+        lambda g, ans, x, y: L.mul(g, _balanced_eq(y, ans, x)))
 
 
 def _pow_impl(x, y):
@@ -331,9 +345,12 @@ deflinear(imag_p, lambda ct, x: [L.complex(L._strong_zero(ct), L.neg(ct))])
 
 def _to_complex(dtype):
   return dtype if dtype.kind == "c" else dtypes.complex_dtype_for(dtype)
-conj_p = unop("conj", lambda x: np.conj(x).astype(_to_complex(x.dtype)), float_or_complex,
-              out_dtype=_to_complex)  # real x: complex result, as in JAX
-deflinear(conj_p, lambda ct, x: [L.conj(ct) if dtypes.is_complex(x.aval.dtype) else L.real(ct)])
+# `input_dtype` is recorded as JAX binds it (`conj[input_dtype=float32]`); real x gives a
+# complex result, as in JAX.
+conj_p = unop("conj", lambda x, *, input_dtype=None: np.conj(x).astype(_to_complex(x.dtype)),
+              float_or_complex, out_dtype=_to_complex)
+deflinear(conj_p, lambda ct, x, **params: [
+    L.conj(ct) if dtypes.is_complex(x.aval.dtype) else L.real(ct)])
 
 complex_p = binop("complex", lambda x, y: (x + 1j * y).astype(dtypes.complex_dtype_for(x.dtype)),
                   floating, out_dtype=dtypes.complex_dtype_for)

@@ -7,12 +7,14 @@ indexing.py, control_flow.py, linalg.py, fft.py and random_bits.py.
 from __future__ import annotations
 
 import builtins as _builtins
+import enum
 import operator as _operator
 from typing import Any, Sequence
 
 import numpy as np
 
 from numjax._src import core, dtypes
+from numjax._src.config import config as _config
 from numjax._src.array import Array
 from numjax._src.core import Tracer, get_aval
 from numjax._src.interpreters import ad, batching
@@ -195,7 +197,14 @@ digamma = _unary(_ew.digamma_p)
 abs = _unary(_ew.abs_p)
 real = _unary(_ew.real_p)
 imag = _unary(_ew.imag_p)
-conj = _unary(_ew.conj_p)
+
+
+def conj(x):
+  """Elementwise complex conjugate (a real x gives a complex result, as in JAX)."""
+  x = x if _is_value(x) else asarray(x)
+  return _ew.conj_p.bind(x, input_dtype=get_aval(x).dtype)
+
+
 bitwise_not = _unary(_ew.not_p)
 population_count = _unary(_ew.population_count_p)
 stop_gradient_elementwise = _unary(_ew.stop_gradient_p)
@@ -279,19 +288,6 @@ def stop_gradient(x):
       return _ew.stop_gradient_p.bind(v)
     return v
   return tree_util.tree_map(stop, x)
-
-
-def _balanced_eq(x, z, cmp):
-  """1 where cmp(x, z), 0.5 where x == z, else 0 (ties split the gradient)."""
-  one, half, zero = _const(x, 1), _const(x, 0.5), _const(x, 0)
-  return select(cmp(x, z), broadcast_to_shape(one, _bshape(x, z)),
-                select(eq(x, z), broadcast_to_shape(half, _bshape(x, z)),
-                       broadcast_to_shape(zero, _bshape(x, z))))
-
-
-def _bshape(*xs):
-  from numjax._src.lax.base import broadcast_shapes
-  return broadcast_shapes("broadcast", *(get_aval(x).shape for x in xs))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -754,9 +750,91 @@ def argmin(x, axis: int, index_dtype):
   return _red.argmin_p.bind(x, **_arg_params(x, axis, index_dtype))
 
 
+class Precision(enum.Enum):
+  """Precision of a matrix multiply or convolution on accelerators (`precision=` arguments).
+
+  NumPy computes every product at full precision, so numjax records the value (it shows in
+  jaxprs, as JAX prints it) without changing the numerics. Members: DEFAULT (aliases
+  'default', 'bfloat16', 'fastest'), HIGH ('high', 'bfloat16_3x', 'tensorfloat32') and
+  HIGHEST ('highest', 'float32').
+
+      >>> lax.Precision("highest")
+      Precision.HIGHEST
+  """
+  DEFAULT = 0
+  HIGH = 1
+  HIGHEST = 2
+
+  @classmethod
+  def _missing_(cls, value):
+    return _PRECISION_STRINGS.get(value)
+
+  def __repr__(self) -> str:
+    return f"{type(self).__name__}.{self.name}"
+
+  def __str__(self) -> str:
+    return self.name
+
+
+_PRECISION_STRINGS = {"highest": Precision.HIGHEST, "float32": Precision.HIGHEST,
+                      "high": Precision.HIGH, "bfloat16_3x": Precision.HIGH,
+                      "tensorfloat32": Precision.HIGH, "default": Precision.DEFAULT,
+                      "bfloat16": Precision.DEFAULT, "fastest": Precision.DEFAULT,
+                      None: Precision.DEFAULT}
+
+
+def canonicalize_precision(precision) -> tuple | None:
+  """A `precision=` argument as JAX binds it: None or a pair of `Precision` values.
+
+  Accepts None (then the `jax_default_matmul_precision` flag decides), a Precision, one of
+  the strings 'default', 'high', 'highest', 'bfloat16', 'tensorfloat32', 'float32', ..., or a
+  pair of Precisions or a pair of strings (one per operand)."""
+  if precision is None:
+    default = _config.read("jax_default_matmul_precision")
+    if default is None or default not in _PRECISION_STRINGS:
+      return None  # (a DotAlgorithmPreset name: numjax has no algorithm presets)
+    return canonicalize_precision(default)
+  if isinstance(precision, str) and precision in _PRECISION_STRINGS:
+    p = Precision(precision)
+    return (p, p)
+  if isinstance(precision, Precision):
+    return (precision, precision)
+  if isinstance(precision, (list, tuple)) and len(precision) == 2:
+    if _builtins.all(isinstance(p, Precision) for p in precision):
+      return tuple(precision)
+    if _builtins.all(isinstance(p, str) for p in precision):
+      return tuple(canonicalize_precision(p)[0] for p in precision)
+  raise ValueError(
+      "Precision argument must be one of:\n- None,\n"
+      f"- a string in {list(_PRECISION_STRINGS)},\n"
+      "- a lax.Precision value,\n"
+      "- a tuple of two lax.Precision values or strings,\n"
+      "- a lax.DotAlgorithmPreset or the name of one of these presets, or\n"
+      "- a lax.DotAlgorithm value;\n"
+      f"but got {precision}.")
+
+
+def _dot_result_dtype(x: np.dtype, y: np.dtype) -> np.dtype:
+  """XLA's (and JAX's) output dtype of a dot of mixed operand dtypes: the operand whose type
+  is (complex, max exponent, mantissa bits, bit width, signed) larger."""
+  def props(dt):
+    c = dtypes.real_dtype(dt) if dt.kind == "c" else dt
+    fl = c.kind == "f"
+    return (dt.kind == "c", np.finfo(c).maxexp if fl else -1, np.finfo(c).nmant if fl else -1,
+            1 if c == np.bool_ else c.itemsize * 8, c.kind != "u")
+  px, py = props(x), props(y)
+  if px == py and x != y:
+    raise TypeError(f"lax.dot_general argument type error: {x}, {y}")
+  return x if px >= py else y
+
+
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None,
                 out_sharding=None):
-  """General tensor contraction: ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))."""
+  """General tensor contraction: ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)).
+
+  `precision` (a `Precision`, a string or a pair of them) is recorded, not used: NumPy
+  computes at full precision. Without `preferred_element_type` the result has the operands'
+  dtype (for mixed dtypes the wider one, as XLA picks it)."""
   lhs, rhs = _args(lhs, rhs)
   try:
     (lc, rc), (lb, rb) = dimension_numbers
@@ -766,25 +844,34 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     raise TypeError("dot_general dimension_numbers must be a pair "
                     "((lhs_contracting_dims, rhs_contracting_dims), (lhs_batch_dims, "
                     f"rhs_batch_dims)) of integer sequences, got {dimension_numbers!r}.") from None
-  pet = dtypes.canonicalize_dtype(preferred_element_type) if preferred_element_type is not None \
-      else get_aval(lhs).dtype
+  precision = canonicalize_precision(precision)
+  if preferred_element_type is not None:
+    pet = dtypes.canonicalize_dtype(preferred_element_type)
+  else:
+    xd, yd = get_aval(lhs).dtype, get_aval(rhs).dtype
+    # Equal dtypes bind None, as JAX does; mixed ones name the result dtype for the impl.
+    pet = None if xd == yd else _dot_result_dtype(xd, yd)
+  params = dict(dimension_numbers=dn, precision=precision, preferred_element_type=pet,
+                out_sharding=None)
   try:
-    return _red.dot_general_p.bind(lhs, rhs, dimension_numbers=dn, precision=None,
-                                   preferred_element_type=pet, out_sharding=None)
+    return _red.dot_general_p.bind(lhs, rhs, **params)
   except (ValueError, TypeError, IndexError) as e:
-    raise _rule_error(_red.dot_general_p, (lhs, rhs), dict(
-        dimension_numbers=dn, precision=None, preferred_element_type=pet, out_sharding=None),
-        e) from None
+    raise _rule_error(_red.dot_general_p, (lhs, rhs), params, e) from None
 
 
-def dot(lhs, rhs, precision=None, preferred_element_type=None):
-  """Vector/matrix product of rank-1 or rank-2 operands."""
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None,
+        out_sharding=None):
+  """Vector/matrix product of rank-1 or rank-2 operands, or a `dot_general` when
+  `dimension_numbers` is given (JAX 0.10's `lax.dot`)."""
   lhs, rhs = _args(lhs, rhs)
-  ln, rn = get_aval(lhs).ndim, get_aval(rhs).ndim
-  if ln not in (1, 2) or rn not in (1, 2):
-    raise TypeError(f"lax.dot requires rank 1 or 2 operands, got shapes "
-                    f"{get_aval(lhs).shape} and {get_aval(rhs).shape}.")
-  return dot_general(lhs, rhs, (((ln - 1,), (0,)), ((), ())), precision, preferred_element_type)
+  if dimension_numbers is None:
+    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
+    if not (1 <= len(ls) <= 2 and 1 <= len(rs) <= 2 and ls[-1] == rs[0]):
+      raise ValueError("jax.lax.dot: dimension_numbers must be specified when not performing "
+                       "simple un-batched matrix-matrix, matrix-vector, or vector-vector "
+                       f"products; got lhs_shape={ls} rhs_shape={rs}")
+    dimension_numbers = (((len(ls) - 1,), (0,)), ((), ()))
+  return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -843,7 +930,8 @@ from numjax._src.lax.parallel import (  # noqa: E402,F401
     all_gather, axis_index, axis_size, pmax, pmean, pmin, psum)
 from numjax._src.lax.convolution import (  # noqa: E402,F401
     ConvDimensionNumbers, ConvGeneralDilatedDimensionNumbers, conv, conv_dimension_numbers,
-    conv_general_dilated, conv_general_dilated_p, conv_general_permutations,
+    conv_general_dilated, conv_general_dilated_p, conv_general_dilated_patches,
+    conv_general_permutations, reduce_window_shape_tuple,
     conv_general_shape_tuple, conv_shape_tuple, conv_transpose, conv_transpose_shape_tuple,
     conv_with_general_padding, padtype_to_pads)
 from numjax._src.lax.windowed import (  # noqa: E402,F401

@@ -146,6 +146,10 @@ def_zero_jvp(reduce_or_p)
 def _arg_reduction(name, np_fn):
   def impl(x, *, axes, index_dtype):
     axis, = axes
+    if x.dtype.kind == "c":  # traces, but XLA's comparator rejects complex when run (as JAX)
+      raise TypeError(f"{'gt' if name == 'argmax' else 'lt'} does not accept dtype "
+                      f"{x.dtype.name} at position 0. Accepted dtypes at position 0 are "
+                      "subtypes of integer, floating, bool.")
     if x.dtype.kind == "f":  # NaN wins, as in JAX
       nan = np.isnan(x)
       if nan.any():
@@ -353,8 +357,13 @@ def _dot_transpose_lhs(ct, x_aval, y, dimension_numbers, params, swap=False):
     ct_own = list(range(nb, nb + nxf))
     ct_free_other = list(range(nb + nxf, nb + nxf + len(yf)))
   dims = ((tuple(ct_free_other), tuple(yf)), (tuple(range(nb)), tuple(rb)))
+  # As JAX: the original precision and preferred_element_type (None when the operands
+  # shared a dtype, so ct and y do too), then a cast to x's dtype if it differs.
+  pet = params.get("preferred_element_type")
+  if pet is None and core.get_aval(ct).dtype != core.get_aval(y).dtype:
+    pet = x_aval.dtype
   out = dot_general_p.bind(ct, y, dimension_numbers=dims, precision=params.get("precision"),
-                           preferred_element_type=x_aval.dtype, out_sharding=None)
+                           preferred_element_type=pet, out_sharding=None)
   # out layout: (batch, ct_own (in ct order), y-remaining = rc sorted)
   rc_sorted = sorted(rc)
   perm_src = {}

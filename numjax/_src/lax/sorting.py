@@ -56,7 +56,13 @@ def _stable_argsort(x, axis):
 def _sort_impl(*operands, dimension, is_stable, num_keys):
   operands = [np.asarray(o) for o in operands]
   x = operands[0]
-  if len(operands) == 1:
+  if any(o.dtype.kind == "c" for o in operands[:num_keys]):
+    # XLA's complex order: real part, then imaginary part, each with NaNs last (NumPy's
+    # complex sort puts every x+nanj after all numbers instead).
+    keys = [k for o in operands[:num_keys] for k in ((o.real, o.imag) if o.dtype.kind == "c"
+                                                     else (o,))]
+    perm = np.lexsort(keys[::-1], axis=dimension)
+  elif len(operands) == 1:
     # Equal keys are indistinguishable values, so any sort will do, except for floats with
     # both zeros (-0.0 and 0.0 compare equal but must keep their order).
     if x.dtype.kind in "iub" or (x.dtype.kind == "f" and not (x == 0).any()):
@@ -190,6 +196,8 @@ def _top_k_impl(x, *, k, axis):
 
 
 def _top_k_aval(x, *, k, axis):
+  if x.dtype.kind == "c":
+    raise ValueError("top_k is not compatible with complex inputs.")
   if k < 0:
     raise ValueError(f"k argument to top_k must be nonnegative, got {k}")
   if x.ndim == 0:

@@ -21,7 +21,7 @@ import numpy as np
 from numjax._src import dtypes
 from numjax._src.lax import lax
 from numjax._src.numpy import lax_numpy as jnp
-from numjax._src.numpy.util import check_arraylike, promote_dtypes, shape_of
+from numjax._src.numpy.util import check_arraylike, dtype_of, promote_dtypes, shape_of
 
 _LETTERS = string.ascii_letters
 
@@ -252,7 +252,7 @@ def _squeeze_broadcast(x, labels: str, sizes: dict):
   return lax.squeeze(x, axes), "".join(c for i, c in enumerate(labels) if i not in axes)
 
 
-def _contract_pair(a, la: str, b, lb: str, keep: set, pet):
+def _contract_pair(a, la: str, b, lb: str, keep: set, pet, precision):
   a, la = _sum_labels(a, la, set(la) - set(lb) - keep)
   b, lb = _sum_labels(b, lb, set(lb) - set(la) - keep)
   shared = [c for c in la if c in lb]
@@ -260,13 +260,14 @@ def _contract_pair(a, la: str, b, lb: str, keep: set, pet):
   contract = [c for c in shared if c not in keep]
   dn = ((tuple(la.index(c) for c in contract), tuple(lb.index(c) for c in contract)),
         (tuple(la.index(c) for c in batch), tuple(lb.index(c) for c in batch)))
-  out = lax.dot_general(a, b, dn, preferred_element_type=pet)
+  out = lax.dot_general(a, b, dn, precision=precision,
+                        preferred_element_type=dtype_of(a) if pet is None else pet)
   labels = ("".join(batch) + "".join(c for c in la if c not in shared)
             + "".join(c for c in lb if c not in shared))
   return out, labels
 
 
-def _einsum(operands, terms, out, path, sizes, pet):
+def _einsum(operands, terms, out, path, sizes, pet, precision=None):
   ops = []
   for x, t in zip(operands, terms):
     x, t = _take_diagonals(x, t)
@@ -283,7 +284,7 @@ def _einsum(operands, terms, out, path, sizes, pet):
     for m, (y, u) in enumerate(picked[1:], start=1):
       later = [v for _, v in picked[m + 1:]] + [v for _, v in rest]
       keep = set(out).union(*[set(v) for v in later])
-      x, t = _contract_pair(x, t, y, u, keep, pet)
+      x, t = _contract_pair(x, t, y, u, keep, pet, precision)
     ops = rest + [(x, t)]
   (x, t), = ops
   x, t = _sum_labels(x, t, set(t) - set(out))
@@ -326,7 +327,8 @@ def einsum(subscripts, /, *operands, out=None, optimize="auto", precision=None,
     pet = dtypes.canonicalize_dtype(preferred_element_type)
     arrays = [lax.convert_element_type(a, pet) for a in arrays]
   path = _resolve_path(optimize, terms, out_term, sizes)
-  return _einsum(arrays, terms, out_term, path, sizes, pet)
+  precision = lax.canonicalize_precision(precision)
+  return _einsum(arrays, terms, out_term, path, sizes, pet, precision)
 
 
 def einsum_path(subscripts, /, *operands, optimize="auto"):

@@ -79,7 +79,7 @@ def fmax(x1, x2):
   x1, x2 = promote_args("fmax", x1, x2)
   if not _is_inexact(x1):
     return jnp.maximum(x1, x2)
-  return jnp.where(jnp.logical_or(jnp.greater_equal(x1, x2), jnp.isnan(x2)), x1, x2)
+  return jnp.where(jnp.logical_or(jnp.greater(x1, x2), jnp.isnan(x2)), x1, x2)
 
 
 def fmin(x1, x2):
@@ -87,7 +87,7 @@ def fmin(x1, x2):
   x1, x2 = promote_args("fmin", x1, x2)
   if not _is_inexact(x1):
     return jnp.minimum(x1, x2)
-  return jnp.where(jnp.logical_or(jnp.less_equal(x1, x2), jnp.isnan(x2)), x1, x2)
+  return jnp.where(jnp.logical_or(jnp.less(x1, x2), jnp.isnan(x2)), x1, x2)
 
 
 def float_power(x1, x2, /):

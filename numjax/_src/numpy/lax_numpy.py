@@ -341,7 +341,7 @@ def conjugate(x, /):
   """Complex conjugate; real and integer inputs come back unchanged (lax.conj would make them
   complex)."""
   x, = promote_args("conjugate", x)
-  return ew.conj_p.bind(x) if dtype_of(x).kind == "c" else x
+  return lax.conj(x) if dtype_of(x).kind == "c" else x
 
 
 conj = conjugate
@@ -354,10 +354,47 @@ atan2 = arctan2
 nextafter = _two(ew.nextafter_p, "nextafter", inexact=True)
 equal = _two(ew.eq_p, "equal")
 not_equal = _two(ew.ne_p, "not_equal")
-less = _two(ew.lt_p, "less")
-less_equal = _two(ew.le_p, "less_equal")
-greater = _two(ew.gt_p, "greater")
-greater_equal = _two(ew.ge_p, "greater_equal")
+
+
+def _maybe_complex(x) -> bool:
+  t = type(x)
+  if t is Array:
+    return x._value.dtype.kind == "c"
+  if t is float or t is int or t is bool:
+    return False
+  if isinstance(x, Tracer):
+    return x.aval.dtype.kind == "c"
+  return True  # complex scalars, NumPy values, lists: decided after promotion
+
+
+def _ordering(prim, name):
+  """A comparison that orders complex numbers as JAX does: lexicographically, by real part
+  and then by imaginary part (lax's comparisons themselves reject complex operands).
+
+      >>> jnp.greater(1 + 2j, 1 + 1j)
+      Array(True, dtype=bool, weak_type=True)
+  """
+  real_only = _two(prim, name)
+
+  def f(x1, x2, /):
+    if not (_maybe_complex(x1) or _maybe_complex(x2)):
+      return real_only(x1, x2)
+    x1, x2 = promote_args(name, x1, x2)
+    if dtype_of(x1).kind != "c":
+      return prim.bind(x1, x2)
+    return lax.select(lax.eq(lax.real(x1), lax.real(x2)),
+                      prim.bind(lax.imag(x1), lax.imag(x2)),
+                      prim.bind(lax.real(x1), lax.real(x2)))
+  f.__name__ = f.__qualname__ = name
+  f.__doc__ = (f"Elementwise {name} (`jnp.{name}`) with JAX's type promotion and "
+               "broadcasting; complex numbers compare lexicographically (real, then imaginary).")
+  return f
+
+
+less = _ordering(ew.lt_p, "less")
+less_equal = _ordering(ew.le_p, "less_equal")
+greater = _ordering(ew.gt_p, "greater")
+greater_equal = _ordering(ew.ge_p, "greater_equal")
 bitwise_and = _two(ew.and_p, "bitwise_and")
 bitwise_or = _two(ew.or_p, "bitwise_or")
 bitwise_xor = _two(ew.xor_p, "bitwise_xor")
@@ -638,11 +675,19 @@ def copysign(x1, x2, /):
 
 
 def clip(arr=None, /, min=None, max=None, *, a=None, a_min=None, a_max=None):
-  """Limit values to [min, max]."""
+  """Limit values to [min, max] (complex values have no order: ValueError, as in JAX)."""
   x = arr if arr is not None else a
+  if x is None:
+    raise ValueError("No input was provided to the clip function.")
   check_arraylike("clip", x)
   lo = min if min is not None else a_min
   hi = max if max is not None else a_max
+  if builtins.any(iscomplexobj(t) for t in (x, lo, hi)):
+    raise ValueError(
+        "Clip received a complex value either through the input or the min/max keywords. "
+        "Complex values have no ordering and cannot be clipped. Please convert to a real value "
+        "or array by taking the real or imaginary components via jax.numpy.real/imag "
+        "respectively.")
   x = asarray(x)
   if lo is not None:
     x = maximum(lo, x)
@@ -1318,49 +1363,42 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
   return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
-def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
-  check_arraylike("pad", array)
-  array = asarray(array)
-  nd = ndim_of(array)
-  pw = _pad_width(pad_width, nd)
-  if mode != "constant":
-    raise NotImplementedError(f"jnp.pad mode={mode!r}")
-  cv = asarray(constant_values, dtype_of(array))
-  return lax.pad(array, cv, [(int(lo), int(hi), 0) for lo, hi in pw])
-
-
-def _pad_width(pad_width, nd: int) -> np.ndarray:
-  """pad_width as an (nd, 2) int array, with JAX's errors for bad shapes or values."""
-  if isinstance(pad_width, (Tracer,)) or (type(pad_width) is Array and
-                                          core.concrete_value(pad_width) is None):
-    raise TypeError("jnp.pad: pad_width must be static (concrete integers).")
-  try:
-    pw = np.asarray(pad_width._value if type(pad_width) is Array else pad_width)
-  except ValueError:
-    pw = np.asarray(pad_width, dtype=object)
-  if pw.dtype.kind not in "iu" and not (pw.dtype.kind in "fb" and pw.size == 0):
-    raise TypeError(f"jnp.pad: pad_width must be of integral type, got {pad_width!r}.")
-  pw = pw.astype(np.int64)
-  if pw.ndim > 2 or pw.shape not in ((), (1,), (2,), (1, 2), (nd, 2)):
-    raise ValueError(f"jnp.pad: pad_width with nd={nd} has unsupported shape {pw.shape}. Valid "
-                     f"shapes are ({nd}, 2), (1, 2), (2,), (1,), or ().")
-  if (pw < 0).any():
-    raise ValueError(f"index can't contain negative values (jnp.pad got pad_width={pad_width!r})")
-  return np.broadcast_to(pw.reshape(-1, 2) if pw.size != 1 else pw.reshape(1, 1), (nd, 2))
+def pad(array, pad_width, mode="constant", **kwargs):
+  """Pad an array (np.pad: every mode, as JAX has them; see numjax/_src/numpy/padding.py)."""
+  from numjax._src.numpy import padding
+  return padding.pad(array, pad_width, mode, **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------
 # Products
 # ----------------------------------------------------------------------------------------------
-def dot(a, b, *, precision=None, preferred_element_type=None):
+def _contract(a, b, dimension_numbers, precision, preferred_element_type):
+  """lax.dot_general of promoted operands, binding preferred_element_type (the operands' dtype
+  unless the caller names one) and the precision, as jnp's products do in JAX."""
+  pet = dtype_of(a) if preferred_element_type is None else \
+      dtypes.canonicalize_dtype(preferred_element_type)
+  return lax.dot_general(a, b, dimension_numbers, precision=precision,
+                         preferred_element_type=pet)
+
+
+def _scalar_product(a, b, preferred_element_type):
+  if preferred_element_type is not None:
+    dt = dtypes.canonicalize_dtype(preferred_element_type)
+    a, b = lax.convert_element_type(a, dt), lax.convert_element_type(b, dt)
+  return multiply(a, b)
+
+
+def dot(a, b, *, precision=None, preferred_element_type=None, out_sharding=None):
   """NumPy's dot: scalars multiply, otherwise contract a's last axis with b's second-to-last."""
   check_arraylike("dot", a, b)
   a, b = promote_dtypes(a, b)
   na, nb = ndim_of(a), ndim_of(b)
   if na == 0 or nb == 0:
-    return multiply(a, b)
+    lax.canonicalize_precision(precision)
+    return _scalar_product(a, b, preferred_element_type)
   contract_b = 0 if nb == 1 else nb - 2
-  return lax.dot_general(a, b, (((na - 1,), (contract_b,)), ((), ())))
+  return _contract(a, b, (((na - 1,), (contract_b,)), ((), ())), precision,
+                   preferred_element_type)
 
 
 def vdot(a, b, *, precision=None, preferred_element_type=None):
@@ -1368,10 +1406,11 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
   a, b = promote_dtypes(a, b)
   if dtype_of(a).kind == "c":
     a = lax.conj(a)
-  return dot(ravel(a), ravel(b))
+  return dot(ravel(a), ravel(b), precision=precision,
+             preferred_element_type=preferred_element_type)
 
 
-def matmul(a, b, *, precision=None, preferred_element_type=None):
+def matmul(a, b, *, precision=None, preferred_element_type=None, out_sharding=None):
   check_arraylike("matmul", a, b)
   a, b = promote_dtypes(a, b)
   na, nb = ndim_of(a), ndim_of(b)
@@ -1383,7 +1422,8 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
     if ka != kb:
       raise TypeError(f"dot_general requires contracting dimensions to have the same shape, "
                       f"got ({ka},) and ({kb},).")
-    return lax.dot_general(a, b, (((na - 1,), (0 if nb == 1 else nb - 2,)), ((), ())))
+    return _contract(a, b, (((na - 1,), (0 if nb == 1 else nb - 2,)), ((), ())), precision,
+                     preferred_element_type)
   a2, b2 = a, b
   if shape_of(a2)[-1] != shape_of(b2)[-2]:
     raise TypeError(f"dot_general requires contracting dimensions to have the same shape, got "
@@ -1392,15 +1432,17 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
   a2 = broadcast_to(a2, batch + shape_of(a2)[-2:])
   b2 = broadcast_to(b2, batch + shape_of(b2)[-2:])
   nbatch = len(batch)
-  return lax.dot_general(a2, b2, (((nbatch + 1,), (nbatch,)),
-                                  (tuple(range(nbatch)), tuple(range(nbatch)))))
+  return _contract(a2, b2, (((nbatch + 1,), (nbatch,)),
+                            (tuple(range(nbatch)), tuple(range(nbatch)))), precision,
+                   preferred_element_type)
 
 
-def inner(a, b):
+def inner(a, b, *, precision=None, preferred_element_type=None):
   a, b = promote_dtypes(a, b)
   if ndim_of(a) == 0 or ndim_of(b) == 0:
-    return multiply(a, b)
-  return tensordot(a, b, ((ndim_of(a) - 1,), (ndim_of(b) - 1,)))
+    return _scalar_product(a, b, preferred_element_type)
+  return tensordot(a, b, ((ndim_of(a) - 1,), (ndim_of(b) - 1,)), precision=precision,
+                   preferred_element_type=preferred_element_type)
 
 
 def outer(a, b, out=None):
@@ -1408,7 +1450,7 @@ def outer(a, b, out=None):
   return multiply(lax.expand_dims(a, (1,)), lax.expand_dims(b, (0,)))
 
 
-def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
+def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None, out_sharding=None):
   check_arraylike("tensordot", a, b)
   a, b = promote_dtypes(a, b)
   na, nb = ndim_of(a), ndim_of(b)
@@ -1429,7 +1471,7 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
   else:
     raise TypeError(f"tensordot axes argument must be an int, a pair of ints, or a pair of "
                     f"lists/tuples of ints, got {axes!r}.")
-  return lax.dot_general(a, b, ((ca, cb), ((), ())))
+  return _contract(a, b, ((ca, cb), ((), ())), precision, preferred_element_type)
 
 
 def kron(a, b):

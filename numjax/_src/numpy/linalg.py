@@ -840,13 +840,14 @@ def outer(x1, x2, /):
 def matmul(x1, x2, /, *, precision=None, preferred_element_type=None):
   """Matrix product with broadcasting (`x1 @ x2`)."""
   check_arraylike("jnp.linalg.matmul", x1, x2)
-  return jnp.matmul(x1, x2)
+  return jnp.matmul(x1, x2, precision=precision, preferred_element_type=preferred_element_type)
 
 
 def tensordot(x1, x2, /, *, axes=2, precision=None, preferred_element_type=None,
               out_sharding=None):
   check_arraylike("jnp.linalg.tensordot", x1, x2)
-  return jnp.tensordot(x1, x2, axes=axes)
+  return jnp.tensordot(x1, x2, axes=axes, precision=precision,
+                       preferred_element_type=preferred_element_type)
 
 
 def vecdot(x1, x2, /, *, axis: int = -1, precision=None, preferred_element_type=None):
@@ -907,7 +908,7 @@ def multi_dot(arrays: Sequence, *, precision=None):
     if i == j:
       return arrs[i]
     k = order[i][j]
-    return jnp.matmul(build(i, k), build(k + 1, j))
+    return jnp.matmul(build(i, k), build(k + 1, j), precision=precision)
   out = build(0, len(arrs) - 1)
   if first_vec:
     out = out[0]

@@ -165,7 +165,12 @@ def argpartition(a, kth: int, axis: int = -1):
 # searchsorted, digitize
 # ----------------------------------------------------------------------------------------------
 def _total_lt(x, y):
-  """x < y in the total order of sort (NaNs largest)."""
+  """x < y in the total order of sort (NaNs largest; complex by real part, then imaginary)."""
+  if _dtype(x).kind == "c":
+    xr, yr = lax.real(x), lax.real(y)
+    same = lax.bitwise_or(lax.eq(xr, yr), lax.bitwise_and(jnp.isnan(xr), jnp.isnan(yr)))
+    return lax.bitwise_or(_total_lt(xr, yr),
+                          lax.bitwise_and(same, _total_lt(lax.imag(x), lax.imag(y))))
   if _dtype(x).kind in "fc":
     return lax.bitwise_or(lax.lt(x, y), lax.bitwise_and(jnp.isnan(y),
                                                         lax.bitwise_not(jnp.isnan(x))))
@@ -586,7 +591,8 @@ def _quantile(a, q, axis, method, keepdims, squash_nans, name):
   a = jnp.asarray(a)
   dt = _dtype(a) if _dtype(a).kind in "fc" else dtypes.default_float()
   if _dtype(a).kind == "c":
-    raise TypeError(f"{name} does not support complex input")
+    raise ValueError("quantile does not support complex input, as the operation is poorly "
+                     "defined.")
   a = lax.convert_element_type(a, dt)
   q = jnp.asarray(q)
   if jnp.ndim(q) > 1:
