@@ -616,3 +616,13 @@ def test_poly_polydiv_roots_match_numpy():
   close(np.sort_complex(np.asarray(jitted)), [1., 2.], atol=1e-5)
   with pytest.raises(numjax.errors.ConcretizationTypeError):
     numjax.jit(jnp.roots)(np.array([1., -3., 2.]))
+
+
+def test_linspace_integer_dtype_rounds_down_as_jax():
+  # values recorded from JAX 0.10.2
+  np.testing.assert_array_equal(jnp.linspace(-7.6, 1, 3, endpoint=False, dtype=jnp.int32),
+                                [-8, -5, -2])
+  np.testing.assert_array_equal(jnp.linspace(-7.6, 1, 4, dtype=jnp.int32), [-8, -5, -2, 1])
+  np.testing.assert_array_equal(jnp.linspace(0, 10, 4, dtype=jnp.uint8), [0, 3, 6, 10])
+  np.testing.assert_array_equal(jnp.linspace(-2.5, 2.5, 5, dtype=bool),
+                                [True, True, False, True, True])

@@ -249,6 +249,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     out = zeros((0,) + bshape, comp)
     step = delta
   out = moveaxis(out, 0, axis)
+  if dt.kind in "iu":  # as JAX: round down, not toward zero
+    out = lax.floor(out)
   out = lax.convert_element_type(out, dt) if dt != comp else out
   return (out, step) if retstep else out
 
