@@ -716,8 +716,11 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
 
 def _broadcast_all(*args):
   shapes = [shape_of(a) for a in args]
+  first = shapes[0]
+  if builtins.all(s == first for s in shapes):
+    return list(args)
   shape = _util_broadcast_shapes(*shapes)
-  return [broadcast_to(a, shape) for a in args]
+  return [a if s == shape else broadcast_to(a, shape) for a, s in zip(args, shapes)]
 
 
 def nonzero(a, *, size=None, fill_value=None):
@@ -978,17 +981,17 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     shape = newshape
   a = asarray(a)
   shape = _shape_arg(shape)
-  total = int(np.prod(shape_of(a), dtype=np.int64))
+  total = math.prod(shape_of(a))
   if shape.count(-1) > 1:
     raise TypeError(f"can only specify one unknown axis size with a `-1` value, got {shape}")
   if -1 in shape:
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    known = math.prod(s for s in shape if s != -1)
     if known == 0 or total % known:
       raise TypeError(f"cannot reshape array of shape {shape_of(a)} (size {total}) into shape "
                       f"{shape} because the product of specified axis sizes ({known}) does not "
                       f"evenly divide {total}")
     shape = tuple(total // known if s == -1 else s for s in shape)
-  if int(np.prod(shape, dtype=np.int64)) != total:
+  if math.prod(shape) != total:
     raise TypeError(f"cannot reshape array of shape {shape_of(a)} (size {total}) into shape "
                     f"{shape} (size {int(np.prod(shape))})")
   if order == "F":
