@@ -105,7 +105,7 @@ def _lazy(name):
 def __getattr__(name):
   if name in ("random", "scipy", "nn", "debug", "errors", "dtypes", "test_util", "flatten_util",
               "experimental", "sharding", "custom_derivatives", "custom_batching", "ops",
-              "image", "example_libraries"):
+              "image", "example_libraries", "typing"):
     return _lazy(name)
   if name == "pmap":
     from numjax._src.pmap import pmap

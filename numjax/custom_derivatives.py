@@ -8,3 +8,7 @@ def zero_from_primal(x, symbolic_zeros: bool = False):
   from numjax._src.interpreters import ad
   z = ad.Zero.from_primal_value(x)
   return z if symbolic_zeros else ad.instantiate_zeros(z)
+
+
+from numjax._src.linear_call import linear_call  # noqa: E402,F401
+from numjax._src.toplevel import custom_gradient  # noqa: E402,F401

@@ -12,7 +12,8 @@
   nonlocal or an attribute). Fix: return it from the transformed function.
 """
 from numjax._src.errors import (  # noqa: F401
-    ConcretizationTypeError, JAXTypeError, KeyReuseError, NonConcreteBooleanIndexError,
+    ConcretizationTypeError, InconclusiveDimensionOperation, JAXIndexError, JAXTypeError,
+    JaxprTypeError, KeyReuseError, NonConcreteBooleanIndexError,
     TracerArrayConversionError, TracerBoolConversionError, TracerIntegerConversionError,
     UnexpectedTracerError)
 

@@ -14,3 +14,19 @@ from numjax._src.tree_util import (
     tree_transpose as transpose,
     tree_unflatten as unflatten,
 )
+
+
+def static(**kwargs):
+  """A `dataclasses.field(**kwargs)` marked `metadata={'static': True}`: with
+  `tree_util.register_dataclass`, that field is aux data rather than a child.
+
+      @tree_util.register_dataclass
+      @dataclasses.dataclass
+      class Op:
+        x: Array
+        op: str = tree.static(default="add")
+  """
+  import dataclasses
+  metadata = dict(kwargs.pop("metadata", None) or {})
+  metadata["static"] = True
+  return dataclasses.field(metadata=metadata, **kwargs)

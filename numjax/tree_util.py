@@ -36,3 +36,45 @@ from numjax._src.tree_util import (
     treedef_is_leaf as treedef_is_leaf,
     treedef_tuple as treedef_tuple,
 )
+
+
+class PyTreeRegistry:
+  """The registry of pytree node types, as an object (JAX's `default_registry`): its methods
+  are the module-level functions over numjax's one global registry."""
+
+  def flatten(self, tree, leaf_predicate=None):
+    """`(leaves, treedef)` of `tree`; `leaf_predicate(x)` True stops at `x`."""
+    return tree_flatten(tree, is_leaf=leaf_predicate)
+
+  def flatten_one_level(self, tree):
+    """`(children, aux_data)` of a node, or None for a leaf."""
+    try:
+      return flatten_one_level(tree)
+    except ValueError:
+      return None
+
+  def flatten_one_level_with_keys(self, tree):
+    try:
+      return flatten_one_level_with_keys(tree)
+    except ValueError:
+      return None
+
+  def flatten_with_path(self, tree, leaf_predicate=None):
+    """`(list of (key path, leaf), treedef)` of `tree`."""
+    return tree_flatten_with_path(tree, is_leaf=leaf_predicate)
+
+  def is_node(self, typ) -> bool:
+    return is_tree_node(typ)
+
+  def register_node(self, type, to_iterable, from_iterable, to_iterable_with_keys=None):
+    """`register_pytree_node(type, to_iterable, from_iterable, to_iterable_with_keys)`."""
+    register_pytree_node(type, to_iterable, from_iterable, to_iterable_with_keys)
+
+  def register_dataclass_node(self, type, data_fields, meta_fields, drop_fields=()):
+    register_dataclass(type, data_fields, meta_fields, drop_fields)
+
+  def __repr__(self):
+    return f"<numjax PyTreeRegistry object at {hex(id(self))}>"
+
+
+default_registry = PyTreeRegistry()

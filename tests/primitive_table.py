@@ -744,3 +744,45 @@ COVERED_ELSEWHERE = {
 }
 
 ROW_NAMES = {r.name for r in ROWS}
+
+
+# --- numjax/_src/lax/more.py -------------------------------------------------------------------
+def _clz_ref(x):
+  bits = 8 * x.dtype.itemsize
+  u = x.astype(np.int64) % (1 << bits)
+  return np.asarray([bits - int(v).bit_length() for v in u.ravel()], x.dtype).reshape(x.shape)
+
+
+def _mulhi_ref(x, y):
+  bits = 8 * x.dtype.itemsize
+  out = [(int(a) * int(b)) >> bits for a, b in zip(*(np.broadcast_arrays(x, y)))]
+  return np.asarray(np.asarray(out, np.int64).astype(x.dtype)).reshape(np.broadcast_shapes(
+      x.shape, y.shape))
+
+
+ROWS += [
+    unary("clz", _clz_ref, arr(ints=(-2**31, 2**31 - 1)), dtypes=INTS, diff=False),
+    binary("mulhi", lambda x, y: _mulhi_ref(x.ravel(), y.ravel()).reshape(x.shape),
+           arr(ints=(-2**31, 2**31 - 1)), arr(ints=(-2**31, 2**31 - 1)), dtypes=INTS,
+           diff=False),
+    Row("reduce_xor", ops(arr((2, 3, 4), ints=(-8, 8))),
+        bitwise_reduce_ref(np.bitwise_xor, np.logical_xor.reduce), dtypes=INT_BOOL,
+        params={"axes": (0, 2)}),
+    Row("stack", ops(arr((2, 3)), arr((2, 3)), arr((2, 3))),
+        lambda *xs, axis: np.stack(xs, axis), dtypes=ALL, diff=True, smooth=True,
+        linear=((0, 1, 2),), params={"axis": 1}),
+    Row("tile", ops(arr((2, 3))), lambda x, *, reps: np.tile(x, reps), dtypes=ALL, diff=True,
+        smooth=True, linear=((0,),), params={"reps": (2, 3)}),
+    Row("sharding_constraint", ops(arr((2, 3))), lambda x, **params: x, dtypes=ALL, diff=True,
+        smooth=True, linear=((0,),),
+        params={"sharding": None, "layout": None, "context_mesh": None,
+                "unconstrained_dims": frozenset()}),
+    Row("empty", ops(), lambda *, shape, dtype, out_sharding: np.zeros(shape, dtype),
+        dtypes=(F32, I32), params=lambda dt: {"shape": (2, 3), "dtype": dt,
+                                              "out_sharding": None}),
+]
+ACCEPTS.update({"clz": "iu", "mulhi": "iu"})
+# Multiple results (split, unstack, optimization_barrier) and stage (never staged):
+# tests/test_api_gaps.py.
+COVERED_ELSEWHERE |= {"split", "unstack", "optimization_barrier", "stage"}
+ROW_NAMES = {r.name for r in ROWS}

@@ -209,7 +209,32 @@ def promote_types(a: Any, b: Any) -> np.dtype:
   return _least_upper_bound(frozenset((da, db)), True)
 
 
+class extended(np.generic):
+  """Scalar class of extended dtypes (in numjax: the dtypes of typed PRNG keys). It exists for
+  `issubdtype`: `jnp.issubdtype(random.key(0).dtype, dtypes.extended)` is True."""
+
+
+class prng_key(extended):
+  """Scalar class of PRNG key dtypes (for `issubdtype`)."""
+
+
+class TypePromotionError(ValueError):
+  """Raised when JAX type promotion fails."""
+
+
+extended.__module__ = prng_key.__module__ = TypePromotionError.__module__ = "numjax.dtypes"
+
+
+def _is_key_dtype(x) -> bool:
+  # Key dtypes (random.KeyTy) are not NumPy dtypes; they carry their PRNG implementation.
+  return not isinstance(x, (np.dtype, type, str)) and hasattr(x, "_impl")
+
+
 def issubdtype(a: Any, b: Any) -> bool:
+  if _is_key_dtype(a):
+    return b is extended or b is prng_key or b is np.generic or a == b
+  if _is_key_dtype(b):
+    return False
   if a is float0 or (isinstance(a, np.dtype) and a == float0):
     return b is float0 or (isinstance(b, np.dtype) and b == float0)
   if bfloat16 is not None and np.dtype(a) == bfloat16:

@@ -100,6 +100,23 @@ class KeyReuseError(JAXTypeError):
   pass
 
 
+class JAXIndexError(IndexError):
+  """JAX-specific IndexError; the message ends with a link to the error's documentation."""
+
+  def __init__(self, message: str):
+    super().__init__(f"{message}\nSee https://docs.jax.dev/en/latest/errors.html"
+                     f"#jax.errors.{type(self).__name__}")
+
+
+class JaxprTypeError(TypeError):
+  """A jaxpr failed type checking."""
+
+
+class InconclusiveDimensionOperation(Exception):
+  """Raised when we cannot conclusively compute with symbolic dimensions (numjax has no
+  symbolic dimensions, so it never raises it; it exists for `except` clauses)."""
+
+
 def _origin(tracer) -> str:
   try:
     origin = getattr(tracer, "_origin", None)

@@ -936,3 +936,4 @@ from numjax._src.lax.convolution import (  # noqa: E402,F401
     conv_with_general_padding, padtype_to_pads)
 from numjax._src.lax.windowed import (  # noqa: E402,F401
     associative_scan, reduce, reduce_precision, reduce_window)
+from numjax._src.lax.more import *  # noqa: E402,F401,F403  (lax functions of more.py, parallel.py)

@@ -95,6 +95,8 @@ def binary(prim, x1, x2, inexact: bool = False):
 
 def _traced_binary(prim, x1, x2, inexact):
   """Operands with matching dtypes/weak types and compatible ranks bind directly."""
+  if isinstance(x1, (np.ndarray, np.generic)) or isinstance(x2, (np.ndarray, np.generic)):
+    return None  # the general path makes NumPy values canonical Arrays (float64 -> float32)
   a1 = x1.aval if isinstance(x1, core.Tracer) else (None if type(x1) in _PY else core.get_aval(x1))
   a2 = x2.aval if isinstance(x2, core.Tracer) else (None if type(x2) in _PY else core.get_aval(x2))
   if a1 is None and a2 is None:
