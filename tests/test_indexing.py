@@ -215,7 +215,8 @@ def test_traced_boolean_mask_raises():
     jax.jit(lambda x, m: x[m])(x, x > 3)
   with pytest.raises(NonConcreteBooleanIndexError):
     jax.jit(lambda x: x.at[x > 3].set(0.))(x)
-  assert issubclass(NonConcreteBooleanIndexError, TypeError)
+  assert issubclass(NonConcreteBooleanIndexError, IndexError)   # JAXIndexError, as in JAX
+  assert NonConcreteBooleanIndexError is jax.errors.NonConcreteBooleanIndexError
   assert_same(x[x > 3], X[X > 3])               # concrete masks are fine
   assert_same(jax.grad(lambda x: x[x > 3].sum())(x), (X > 3).astype(np.float32))
 

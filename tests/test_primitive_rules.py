@@ -9,6 +9,7 @@ and the transpose of linear primitives. Random values come from hypothesis-drawn
 import contextlib
 
 import numpy as np
+import re
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
@@ -489,3 +490,16 @@ def test_jax_recorded_values():
            numjax.grad(lambda y: lax.pow(0.0, y))(0.0),
            numjax.grad(lambda y: lax.pow(0.0, y))(-1.0)]
   np.testing.assert_array_equal([float(g) for g in grads], [np.nan, 0.0, np.nan])
+
+
+def test_integer_pow_of_integers_with_negative_exponent_raises_as_jax():
+  import numjax
+  import numjax.numpy as jnp
+  from numjax import lax
+  assert int(lax.integer_pow(jnp.int32(3), 2)) == 9   # a valid call first (eager validation)
+  for call, shown in [(lambda: lax.integer_pow(2, -1), "~int32[]"),
+                      (lambda: jnp.int32(2) ** -1, "int32[]"),
+                      (lambda: numjax.jit(lambda x: lax.integer_pow(x, -2))(3), "~int32[]")]:
+    with pytest.raises(TypeError, match=re.escape(
+        f"Integers cannot be raised to negative powers, got integer_pow({shown}, ")):
+      call()

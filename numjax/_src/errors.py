@@ -73,17 +73,6 @@ class TracerArrayConversionError(JAXTypeError):
         "See https://docs.jax.dev/en/latest/errors.html#jax.errors.TracerArrayConversionError")
 
 
-class NonConcreteBooleanIndexError(JAXTypeError):
-  """A boolean mask whose value is not known at trace time was used as an index."""
-
-  def __init__(self, tracer=None):
-    self.tracer = tracer
-    super().__init__(
-        f"Array boolean indices must be concrete; got {tracer!r}\n\n"
-        "Use jnp.where(mask, x, fill) or the size= argument of jnp.nonzero instead.\n"
-        "See https://docs.jax.dev/en/latest/errors.html#jax.errors.NonConcreteBooleanIndexError")
-
-
 class UnexpectedTracerError(Exception):
   """A traced value escaped the transformation that created it and was used afterwards."""
 
@@ -106,6 +95,17 @@ class JAXIndexError(IndexError):
   def __init__(self, message: str):
     super().__init__(f"{message}\nSee https://docs.jax.dev/en/latest/errors.html"
                      f"#jax.errors.{type(self).__name__}")
+
+
+class NonConcreteBooleanIndexError(JAXIndexError):
+  """A boolean mask whose value is not known at trace time was used as an index (the result's
+  shape would depend on its values). Fix: `jnp.where(mask, x, fill)` keeps the shape;
+  `jnp.nonzero(mask, size=n)` or `.at[...]` with a static size bound it."""
+
+  def __init__(self, aval):
+    self.aval = aval
+    shown = aval.str_short() if hasattr(aval, "str_short") else repr(aval)
+    super().__init__(f"Array boolean indices must be concrete; got {shown}\n")
 
 
 class JaxprTypeError(TypeError):

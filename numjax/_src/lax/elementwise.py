@@ -175,12 +175,21 @@ defjvp2(pow_p, lambda g, ans, x, y: _pow_jvp_x(g, x, y), _pow_jvp_y)
 def _integer_pow_impl(x, *, y):
   if y == 2:
     return np.multiply(x, x)
+  if y < 0 and x.dtype.kind in "iu":  # the shape rule words the error (core re-runs it)
+    raise TypeError("integer_pow of integers with a negative exponent")
   with np.errstate(all="ignore"):
-    if y < 0 and x.dtype.kind in "iu":
-      return np.power(x.astype(np.float64), y).astype(x.dtype)
     return np.power(x, x.dtype.type(y)) if x.dtype.kind != "c" else np.power(x, y).astype(x.dtype)
-integer_pow_p = primitive("integer_pow", _integer_pow_impl,
-                          elementwise_aval("integer_pow", numeric))
+
+
+_integer_pow_elementwise = elementwise_aval("integer_pow", numeric)
+
+
+def _integer_pow_aval(x, *, y):
+  if y < 0 and x.dtype.kind in "iu":
+    raise TypeError(f"Integers cannot be raised to negative powers, got "
+                    f"integer_pow({'~' if x.weak_type else ''}{x}, {y})")
+  return _integer_pow_elementwise(x, y=y)
+integer_pow_p = primitive("integer_pow", _integer_pow_impl, _integer_pow_aval)
 integer_pow_p.codegen = lambda in_avals, out_avals, *, y: "{0} * {0}" if y == 2 else None
 batch_elementwise(integer_pow_p)
 defjvp(integer_pow_p, lambda g, x, *, y: (

@@ -28,7 +28,7 @@ import numpy as np
 from numjax._src import core, dtypes
 from numjax._src.array import Array
 from numjax._src.core import Tracer, get_aval
-from numjax._src.errors import JAXTypeError
+from numjax._src.errors import JAXTypeError, NonConcreteBooleanIndexError
 from numjax._src.jit import jit
 from numjax._src.lax import lax
 from numjax._src.lax import indexing as lax_indexing
@@ -39,19 +39,6 @@ from numjax._src.numpy.indexing import (IndexType, ParsedIndex, expand_ellipsis,
                                         validate_slices, _slice_indices)
 from numjax._src.numpy.util import broadcast_shapes as _util_broadcast_shapes
 from numjax._src.numpy.util import canonicalize_axis, check_arraylike, promote_dtypes
-
-
-class NonConcreteBooleanIndexError(JAXTypeError):
-  """A boolean mask index was traced: the result's shape would depend on its values.
-
-  Fix: use `jnp.where(mask, x, fill)` to keep the shape, or `jnp.nonzero(mask, size=n)` /
-  `x.at[...]` with a static `size`.
-  """
-
-  def __init__(self, aval):
-    super().__init__(
-        f"Array boolean indices must be concrete; got {aval.str_short()}\n\n"
-        "See https://docs.jax.dev/en/latest/errors.html#jax.errors.NonConcreteBooleanIndexError")
 
 
 # ----------------------------------------------------------------------------------------------
