@@ -601,14 +601,18 @@ def test_collectives_unbound_and_in_control_flow():
   np.testing.assert_array_equal(np.asarray(out), y + 8)
   np.testing.assert_array_equal(
       np.asarray(jax.jit(V(lambda v: lax.all_gather(v, "i")))(y[:, 0])), np.tile(y[:, 0], (4, 1)))
-  # jit inside vmap: jit traces without the axis size; psum/pmean/axis_size are staged
+  # jit inside vmap: the function is traced with the enclosing axes' sizes (the axis
+  # environment, part of jit's cache key), so shape-changing collectives work there too
   v = jnp.arange(4.)
   assert_arr(V(jax.jit(lambda v: v / lax.psum(1, "i")))(v), np.arange(4.) / 4)
   assert_arr(V(jax.jit(lambda v: lax.pmean(v.astype(int), "i") * lax.axis_size("i")))(v),
              [6.] * 4)
-  with pytest.raises(NameError, match="unbound axis name: i. \\(If this is inside a jit inside "
-                     "vmap"):
-    V(jax.jit(lambda v: lax.all_gather(v, "i")))(v)
+  gather = jax.jit(lambda v: lax.all_gather(v, "i"))
+  assert_arr(V(gather)(v), np.tile(np.arange(4.), (4, 1)))
+  assert_arr(jax.vmap(gather, axis_name="i")(jnp.arange(3.)), np.tile(np.arange(3.), (3, 1)))
+  assert_arr(V(jax.jit(lambda r: lax.psum_scatter(r, "i", tiled=True)))(y), y.sum(0)[:, None])
+  with pytest.raises(NameError, match="unbound axis name: i"):
+    gather(v)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -287,6 +287,9 @@ class _Ctx(threading.local):
   trace: Trace = eval_trace
   # Transformations active around the current point, innermost last (for error messages).
   where: tuple = ()
+  # The named vmap axes around the current point (batching.AxisData, innermost last), so a
+  # function jit stages on its own can still size collectives over them.
+  axis_env: tuple = ()
 
 
 _ctx = _Ctx()

@@ -357,7 +357,7 @@ class JitWrapped:
     # Fast path (no transformation active, no static arguments): the generated code of the
     # last signature called checks its own arguments; for Array positional arguments, a
     # dictionary keyed on (x64, (shape, dtype, weak_type) per argument) finds the others.
-    if _fast and core._ctx.trace is _eval_trace:
+    if _fast and core._ctx.trace is _eval_trace and not core._ctx.axis_env:
       last = self._last
       if last is not None and last[0] is _x64:
         out = last[1](args, kwargs)
@@ -399,6 +399,9 @@ class JitWrapped:
       aval = get_aval(l)
       sig.append((aval.shape, aval.dtype, aval.weak_type))
     key = (in_tree, tuple(sig), statics, static_kw, _x64)
+    env = core._ctx.axis_env
+    if env:  # collectives in the function are sized by the enclosing named vmaps
+      key += (tuple((a.name, a.size) for a in env),)
     try:
       entry = self._cache.get(key)
     except TypeError as err:

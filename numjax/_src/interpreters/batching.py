@@ -157,7 +157,11 @@ def vmap_flat(fun: Callable, in_dims: Sequence, out_dims_thunk: Callable, axis_s
   `tag` of an enclosing BatchTrace, that trace's tracers `fun` closes over are batched too."""
   trace = BatchTrace(core.current_trace(), tag or TraceTag(), AxisData(axis_name, axis_size))
   ins = [a if d is None else BatchTracer(trace, a, d) for a, d in zip(args, in_dims)]
+  ctx = core._ctx
+  env = ctx.axis_env
   try:
+    if axis_name is not None:
+      ctx.axis_env = env + (trace.axis_data,)
     with set_current_trace(trace):
       outs = fun(*ins)
     out_dims = out_dims_thunk()
@@ -173,6 +177,7 @@ def vmap_flat(fun: Callable, in_dims: Sequence, out_dims_thunk: Callable, axis_s
           od += get_aval(v).ndim + (1 if d is None else 0)
         results.append(matchaxis(v, d, od, axis_size))
   finally:
+    ctx.axis_env = env
     trace.dead = True
   return results
 

@@ -8,12 +8,11 @@ collective again (with adjusted positional parameters) for the enclosing vmap. O
 vmap of that name they raise JAX's `NameError: unbound axis name: i`.
 
 The size of a named axis is found by walking from the current trace through its parents to the
-BatchTrace of that name (`_axis_frame`); collectives whose output shape depends on it
-(all_gather, reduce_scatter, all_to_all) record it as the parameter `axis_size` (hidden when
-all_to_all's jaxpr is printed, as JAX prints it). `jit` traces its function on its own (its
-cache does not depend on the caller), so inside `vmap(jit(f))` the size is unknown while f is
-traced: psum/pmean/axis_size then stage `psum` (resolved when the jit equation is batched),
-while all_gather/psum_scatter/all_to_all raise NameError (put the jit outside the vmap).
+BatchTrace of that name, else in the axis environment that named vmaps keep (`_find_frame`):
+`jit` stages its function on its own, so inside `vmap(jit(f), axis_name=...)` the environment
+is where f finds the axis (and jit's cache key includes the environment). Collectives whose
+output shape depends on the size (all_gather, reduce_scatter, all_to_all) record it as the
+parameter `axis_size` (hidden when all_to_all's jaxpr is printed, as JAX prints it).
 Primitives, parameters and batching rules follow JAX's `lax/parallel.py`:
 
     >>> jax.vmap(lambda v: lax.ppermute(v, 'i', [(0, 1), (1, 2), (2, 0)]), axis_name='i')(
@@ -54,13 +53,18 @@ def _unbound(*args, **params):
 
 
 def _find_frame(name):
-  """The AxisData of the innermost vmap named `name` around the current point, or None."""
+  """The AxisData of the innermost vmap named `name` around the current point, or None: on
+  the trace chain, else in the axis environment (a function that jit stages on its own inside
+  `vmap(..., axis_name=name)` sees the axis there; jit's cache key includes it)."""
   t = core.current_trace()
   while t is not None:
     ad = getattr(t, "axis_data", None)
     if ad is not None and ad.name == name:
       return ad
     t = t.parent
+  for ad in reversed(core._ctx.axis_env):
+    if ad.name == name:
+      return ad
   return None
 
 
@@ -68,11 +72,6 @@ def _axis_frame(name):
   frame = _find_frame(name)
   if frame is not None:
     return frame
-  if core.current_trace() is not core.eval_trace:
-    # jit stages its function on its own (to cache it), so a vmap around the jit is not seen.
-    raise NameError(f"unbound axis name: {name}. (If this is inside a jit inside "
-                    f"vmap(..., axis_name={name!r}): numjax traces the jitted function without "
-                    "the sizes of enclosing vmapped axes; apply jit outside the vmap.)")
   raise _unbound_error(name)
 
 
