@@ -105,3 +105,15 @@ def test_tracer_errors():
 def test_signbit_sees_negative_zero():
   assert bool(jnp.signbit(-0.)) and not bool(jnp.signbit(0.))
   assert float(jnp.copysign(1., -0.)) == -1.0
+
+
+def test_isinstance_array_covers_tracers_and_keys_as_jax_array():
+  import numjax
+  assert numjax.jit(lambda x: isinstance(x, numjax.Array))(1.0)
+  seen = []
+  numjax.grad(lambda x: (seen.append(isinstance(x, numjax.Array)), x * x)[1])(1.0)
+  numjax.vmap(lambda x: (seen.append(isinstance(x, numjax.Array)), x)[1])(numjax.numpy.ones(2))
+  assert seen == [True, True]
+  assert isinstance(numjax.random.key(0), numjax.Array)
+  assert not isinstance(1.0, numjax.Array) and not isinstance(np.ones(2), numjax.Array)
+  assert type(numjax.numpy.ones(2)) is numjax.Array   # still the concrete class

@@ -10,7 +10,23 @@ import numpy as np
 from numjax._src import dtypes
 
 
-class Array:
+class _ArrayMeta(type):
+  """As `jax.Array`, `isinstance(x, Array)` is also True for tracers and typed PRNG key arrays
+  (registered with `_register_virtual`); `type(x) is Array` still means a concrete array."""
+  _virtual: tuple = ()
+
+  def __instancecheck__(cls, x):
+    return type.__instancecheck__(cls, x) or isinstance(x, _ArrayMeta._virtual)
+
+  def __subclasscheck__(cls, sub):
+    return type.__subclasscheck__(cls, sub) or issubclass(sub, _ArrayMeta._virtual)
+
+
+def _register_virtual(cls) -> None:
+  _ArrayMeta._virtual = _ArrayMeta._virtual + (cls,)
+
+
+class Array(metaclass=_ArrayMeta):
   """A concrete numjax array: `Array([0., 1., 2.], dtype=float32)`."""
   __slots__ = ("_value", "weak_type", "_aval", "__weakref__")
   __array_priority__ = 100

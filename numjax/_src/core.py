@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from numjax._src import dtypes
+from numjax._src import array as _array_mod
 from numjax._src.array import Array
 from numjax._src.config import config, on_change
 from numjax._src.errors import (ConcretizationTypeError, TracerArrayConversionError,
@@ -405,6 +406,9 @@ class Tracer:
 
 def full_lower(x):
   return x
+
+
+_array_mod._register_virtual(Tracer)   # isinstance(tracer, numjax.Array), as with jax.Array
 
 
 # ----------------------------------------------------------------------------------------------

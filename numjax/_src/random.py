@@ -35,6 +35,7 @@ import numpy as np
 from numjax._src import core, dtypes
 from numjax._src import prng_kernels as pk
 from numjax._src import tree_util as tu
+from numjax._src import array as _array_mod
 from numjax._src.array import Array
 from numjax._src.config import config
 from numjax._src.core import ShapedArray, Tracer, get_aval
@@ -230,6 +231,7 @@ class PRNGKeyArray:
   __str__ = __repr__
 
 
+_array_mod._register_virtual(PRNGKeyArray)   # isinstance(key, numjax.Array), as in JAX
 tu.register_pytree_node(PRNGKeyArray, lambda k: ((k._base,), None),
                         lambda _, children: PRNGKeyArray(children[0]))
 
