@@ -47,7 +47,7 @@ BINARY = {
     "dot_t": lambda np_, x, y: np_.tanh(x @ np_.swapaxes(y, -1, -2)) @ y,
 }
 TRANSFORMS = ["none", "grad", "jvp", "vjp", "vmap", "jit", "jit_grad", "vmap_grad", "hessian_diag",
-              "custom_jvp"]
+              "custom_jvp", "grad_jit", "vmap_jit", "jvp_jit", "vmap_grad_jit"]
 
 
 def _program(ops):
@@ -82,6 +82,14 @@ def _run(lib, f, transform, x, y):
     return jax.jit(fun)(x, y)
   if transform == "jit_grad":
     return jax.jit(jax.grad(fun))(x, y)
+  if transform == "grad_jit":   # the jit rules: derived JVP / split / transpose jaxprs
+    return jax.grad(jax.jit(fun), argnums=(0, 1))(x, y)
+  if transform == "vmap_jit":
+    return jax.vmap(jax.jit(fun), in_axes=(0, None))(np_.stack([x, 2 * x]), y)
+  if transform == "jvp_jit":
+    return jax.jvp(jax.jit(fun), (x, y), (np_.ones_like(x), 0.5 * np_.ones_like(y)))
+  if transform == "vmap_grad_jit":
+    return jax.vmap(jax.grad(jax.jit(fun)), in_axes=(0, None))(np_.stack([x, -x]), y)
   if transform == "vmap_grad":
     return jax.vmap(jax.grad(fun), in_axes=(0, None))(np_.stack([x, -x]), y)
   if transform == "hessian_diag":
