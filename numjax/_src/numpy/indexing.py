@@ -236,34 +236,23 @@ def is_basic_static_index(idx, shape) -> bool:
 
 
 def _eager_basic_index(x, idx):
-  """Eager x[idx] for in-bounds Python ints and slices of Python ints: NumPy's basic indexing
-  gives JAX's values, as a view (Arrays are immutable). Anything else (clamping, arrays, None,
-  Ellipsis, booleans) returns None for the general path."""
+  """Eager x[idx] for a basic static index (NumPy's basic indexing gives JAX's values, as a
+  view: Arrays are immutable) or one integer-array index with full slices elsewhere (a take,
+  clamped as JAX's gather is). Anything else returns None for the general path."""
   v = x._value
-  shape = v.shape
+  if is_basic_static_index(idx, v.shape):
+    return Array(v[idx], x.weak_type)
   items = idx if type(idx) is tuple else (idx,)
-  if len(items) > len(shape):
+  if len(items) > v.ndim:
     return None
   take_axis = None
-  for axis, (n, it) in enumerate(zip(shape, items)):
+  for axis, it in enumerate(items):
     t = type(it)
-    if t is int:
-      if not -n <= it < n:
-        return None
-    elif t is slice:
-      a, b, c = it.start, it.stop, it.step
-      if not ((a is None or type(a) is int) and (b is None or type(b) is int)
-              and (c is None or (type(c) is int and c != 0))):
-        return None
-    elif (t is Array or t is np.ndarray) and take_axis is None and it.dtype.kind in "iu":
-      take_axis = axis   # one integer-array index, the rest full slices: a take (below)
-    else:
+    if (t is Array or t is np.ndarray) and take_axis is None and it.dtype.kind in "iu":
+      take_axis = axis
+    elif not (t is slice and it == slice(None)):
       return None
-  if take_axis is None:
-    return Array(v[idx], x.weak_type)
-  if any(it != slice(None) for i, it in enumerate(items) if i != take_axis):
-    return None
-  n = shape[take_axis]
+  n = v.shape[take_axis] if take_axis is not None else 0
   if n == 0:
     return None
   i = np.asarray(items[take_axis])
