@@ -626,3 +626,18 @@ def test_linspace_integer_dtype_rounds_down_as_jax():
   np.testing.assert_array_equal(jnp.linspace(0, 10, 4, dtype=jnp.uint8), [0, 3, 6, 10])
   np.testing.assert_array_equal(jnp.linspace(-2.5, 2.5, 5, dtype=bool),
                                 [True, True, False, True, True])
+
+
+def test_eager_matmul_and_zeros_fast_paths_equal_staged():
+  import numjax
+  x = jnp.arange(6.).reshape(2, 3)
+  y = jnp.arange(12.).reshape(3, 4) / 7
+  eager, staged = x @ y, numjax.jit(lambda a, b: a @ b)(x, y)
+  assert eager.dtype == staged.dtype and eager.weak_type == staged.weak_type
+  np.testing.assert_array_equal(np.asarray(eager), np.asarray(staged))   # same np.matmul
+  w = jnp.asarray(2.0) * jnp.ones((2, 2))
+  assert (w @ w).weak_type == numjax.jit(lambda a: a @ a)(w).weak_type
+  for f in (lambda: jnp.zeros((2, 3)), lambda: jnp.ones(3, jnp.int32), lambda: jnp.zeros(())):
+    e, s = f(), numjax.jit(f)()
+    assert e.shape == s.shape and e.dtype == s.dtype and e.weak_type == s.weak_type
+    np.testing.assert_array_equal(np.asarray(e), np.asarray(s))

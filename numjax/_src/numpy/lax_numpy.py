@@ -128,12 +128,19 @@ def _dtype_arg(dtype, default=None):
   return dtypes.canonicalize_dtype(dtype if dtype is not None else (default or dtypes.default_float()))
 
 
+def _filled(shape, value, dtype):
+  shape, dtype = _shape_arg(shape), _dtype_arg(dtype)
+  if core._ctx.trace is core.eval_trace and builtins.all(d >= 0 for d in shape):
+    return Array(np.full(shape, value, dtype), False)   # eager: NumPy directly
+  return lax.full(shape, value, dtype)
+
+
 def zeros(shape, dtype=None) -> Any:
-  return lax.full(_shape_arg(shape), 0, _dtype_arg(dtype))
+  return _filled(shape, 0, dtype)
 
 
 def ones(shape, dtype=None) -> Any:
-  return lax.full(_shape_arg(shape), 1, _dtype_arg(dtype))
+  return _filled(shape, 1, dtype)
 
 
 def empty(shape, dtype=None) -> Any:
@@ -1416,6 +1423,14 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
 
 
 def matmul(a, b, *, precision=None, preferred_element_type=None, out_sharding=None):
+  if (type(a) is Array and type(b) is Array and precision is None
+      and preferred_element_type is None and core._ctx.trace is core.eval_trace
+      and not core._check_floats):
+    # Eager 2-D @ 2-D of one inexact dtype: dot_general's impl is this very np.matmul.
+    va, vb = a._value, b._value
+    if (va.ndim == 2 and vb.ndim == 2 and va.dtype == vb.dtype and va.dtype.kind in "fc"
+        and va.shape[1] == vb.shape[0]):
+      return Array(np.matmul(va, vb), a.weak_type and b.weak_type)
   check_arraylike("matmul", a, b)
   a, b = promote_dtypes(a, b)
   na, nb = ndim_of(a), ndim_of(b)
