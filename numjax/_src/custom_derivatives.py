@@ -92,6 +92,16 @@ def _split_nondiff(args: tuple, nondiff_argnums: tuple):
   return [args[i] for i in nondiff_argnums], dyn, merge
 
 
+def _concrete_leaves(tree) -> bool:
+  """The leaves of `tree` are valid, concrete JAX values (TypeError as `_check_leaf` if not
+  valid; False if a tracer is among them)."""
+  for leaf in tu.tree_leaves(tree):
+    if isinstance(leaf, Tracer):
+      return False
+    _check_leaf(leaf)
+  return True
+
+
 def _check_leaf(x):
   """Leaves pass through as they are (JAX calls the primal function on them unchanged)."""
   if not core.is_valid_jaxtype(x):
@@ -283,6 +293,8 @@ class custom_jvp:
       rule = lambda primals, tangents: self.jvp(*nondiff, primals, tangents)
     else:
       dyn, fun, rule = args, self.fun, self.jvp
+    if core._ctx.trace is core.eval_trace and _concrete_leaves(dyn):
+      return fun(*dyn)   # no transformation: the rule is never opened, as the primitive's would
     leaves, in_tree = tu.tree_flatten(dyn)
     leaves = [_check_leaf(l) for l in leaves]
     out_tree = _Store()
@@ -521,6 +533,8 @@ class custom_vjp:
           lambda primals, tangents: self.jvp(*nondiff, primals, tangents))
     else:
       dyn, fun, fwd, bwd, jrule = args, self.fun, self.fwd, self.bwd, self.jvp
+    if core._ctx.trace is core.eval_trace and _concrete_leaves(dyn):
+      return fun(*dyn)   # no transformation: fwd/bwd are never run, as the primitive's would
     leaves, in_tree = tu.tree_flatten(dyn)
     leaves = [_check_leaf(l) for l in leaves]
     in_avals = [get_aval(l) for l in leaves]

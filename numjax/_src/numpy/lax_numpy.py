@@ -417,11 +417,17 @@ def right_shift(x1, x2, /):
 
 
 def maximum(x1, x2, /):
+  out = _fast.binary(ew.max_p, x1, x2)
+  if out is not None:
+    return out
   x1, x2 = promote_args("maximum", x1, x2)
   return ew.max_p.bind(x1, x2)
 
 
 def minimum(x1, x2, /):
+  out = _fast.binary(ew.min_p, x1, x2)
+  if out is not None:
+    return out
   x1, x2 = promote_args("minimum", x1, x2)
   return ew.min_p.bind(x1, x2)
 
