@@ -200,3 +200,23 @@ def test_debug_callback_inside_jit_under_grad(capsys):
   f = numjax.jit(lambda x: (numjax.debug.print("x={x}", x=x), x * x)[1])
   assert float(numjax.grad(f)(3.0)) == 6.0
   assert "x=3.0" in capsys.readouterr().out
+
+
+JAX_VMAP_AXIS1_OF_JIT = """\
+{ lambda ; a:f32[2,3]. let
+    b:f32[3] = jit[
+      name=<lambda>
+      jaxpr={ lambda ; a:f32[2,3]. let
+          c:f32[2,3] = integer_pow[y=2] a
+          b:f32[3] = reduce_sum[axes=(np.int64(0),) out_sharding=None] c
+        in (b,) }
+    ] a
+  in (b,) }"""
+
+
+def test_vmap_of_jit_keeps_the_batch_axis_in_place_as_jax():
+  # JAX batches the jit body with the operand's own batch axis (no transpose first), and its
+  # reduction batcher shifts the reduced axes past it (printed as NumPy ints).
+  f = numjax.vmap(numjax.jit(lambda v: jnp.sum(v ** 2)), in_axes=1)
+  assert str(numjax.make_jaxpr(f)(jnp.ones((2, 3)))) == JAX_VMAP_AXIS1_OF_JIT
+  close(f(jnp.arange(6.).reshape(2, 3)), [9., 17., 29.])

@@ -129,14 +129,11 @@ def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
 
 
 def _jit_batch(vals, dims, *, jaxpr: ClosedJaxpr, name: str, axis_data):
-  from numjax._src.interpreters import batching
   from numjax._src.lax import control_flow_common as cfc
-  batched = tuple(d is not None for d in dims)
-  vals = [v if d is None else batching.moveaxis(v, d, 0) for v, d in zip(vals, dims)]
-  key = ("batch", batched, axis_data.size, axis_data.name)
-  b_closed, out_batched = jaxpr.derived(key, lambda: cfc.batch_jaxpr(
-      jaxpr, axis_data, batched, False))
-  return jit_p.bind(*vals, jaxpr=b_closed, name=name), [0 if b else None for b in out_batched]
+  dims = tuple(dims)
+  key = ("batch", dims, axis_data.size, axis_data.name)
+  b_closed, out_dims = jaxpr.derived(key, lambda: cfc.batch_jaxpr_dims(jaxpr, axis_data, dims))
+  return jit_p.bind(*vals, jaxpr=b_closed, name=name), list(out_dims)
 
 
 _jit_batch.needs_axis_data = True  # collectives in the body may name the vmapped axis

@@ -274,6 +274,34 @@ def batch_jaxpr(closed: ClosedJaxpr, axis_data, in_batched: Sequence[bool], inst
   return trace_closed(fun, in_avals), store[0]
 
 
+def batch_jaxpr_dims(closed: ClosedJaxpr, axis_data, in_dims: Sequence):
+  """Batch a jaxpr along the given input batch dims (None: unbatched); each output keeps the
+  batch dim its computation gives it (None: unbatched), as JAX's batch_jaxpr2 does.
+  Returns (batched jaxpr, output dims)."""
+  size = axis_data.size
+  in_avals = []
+  for a, d in zip(closed.in_avals, in_dims):
+    if d is not None:
+      shape = list(a.shape)
+      shape.insert(d, size)
+      a = ShapedArray(tuple(shape), a.dtype, a.weak_type)
+    in_avals.append(a)
+  store = []
+
+  def fun(*args):
+    trace = batching.BatchTrace(core.current_trace(), core.new_tag(), axis_data)
+    ins = [x if d is None else batching.BatchTracer(trace, x, d) for x, d in zip(args, in_dims)]
+    try:
+      with set_current_trace(trace):
+        outs = eval_closed(closed, *ins)
+      vals = [trace.to_batch_info(o) for o in outs]
+    finally:
+      trace.dead = True
+    store.append([d for _, d in vals])
+    return [v for v, _ in vals]
+  return trace_closed(fun, in_avals), store[0]
+
+
 def batch_jaxpr_axes(closed, axis_data, in_batched, in_axes, out_axes):
   """Batch a jaxpr with given input/output batch axes (None: unbatched)."""
   size = axis_data.size

@@ -45,9 +45,12 @@ def _reduction(name, np_fn, out_dtype=None):
   p = primitive(name, impl, aval, weak_type_rule=_keep_weak if out_dtype is None else never_weak)
 
   def batch(vals, dims, *, axes, **params):  # params: reduce_sum's out_sharding, as in JAX
+    # As JAX's reducer batcher: the batch axis stays where it is and the reduced axes shift
+    # past it (NumPy ints, which JAX's jaxprs show as np.int64).
     x, d = vals[0], dims[0]
-    x = moveaxis(x, d, 0)
-    return p.bind(x, axes=tuple(a + 1 for a in axes), **params), 0
+    axes = tuple(np.where(np.less(axes, d), axes, np.add(axes, 1)))
+    kept = [i for i in range(core.get_aval(x).ndim) if i not in axes]
+    return p.bind(x, axes=axes, **params), kept.index(d)
   p.batch = batch
   return p
 
