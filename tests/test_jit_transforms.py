@@ -220,3 +220,32 @@ def test_vmap_of_jit_keeps_the_batch_axis_in_place_as_jax():
   f = numjax.vmap(numjax.jit(lambda v: jnp.sum(v ** 2)), in_axes=1)
   assert str(numjax.make_jaxpr(f)(jnp.ones((2, 3)))) == JAX_VMAP_AXIS1_OF_JIT
   close(f(jnp.arange(6.).reshape(2, 3)), [9., 17., 29.])
+
+
+def test_common_jnp_jaxprs_match_jax():
+  # Recorded from JAX 0.10.2: basic indexing binds slice with strides=None, keepdims comes
+  # back through broadcast_in_dim, jnp.stack is one `stack` equation, grad of abs is JAX's
+  # select rule (so grad(abs)(0.) is 1.0, as in JAX).
+  x, v = jnp.ones((2, 3)), jnp.ones(3)
+  assert str(numjax.make_jaxpr(lambda x: x[0, 1:])(x)) == """\
+{ lambda ; a:f32[2,3]. let
+    b:f32[1,2] = slice[limit_indices=(1, 3) start_indices=(0, 1) strides=None] a
+    c:f32[2] = squeeze[dimensions=(0,)] b
+  in (c,) }"""
+  assert str(numjax.make_jaxpr(lambda x: jnp.sum(x, axis=1, keepdims=True))(x)) == """\
+{ lambda ; a:f32[2,3]. let
+    b:f32[2] = reduce_sum[axes=(1,) out_sharding=None] a
+    c:f32[2,1] = broadcast_in_dim[broadcast_dimensions=(0,)] b
+  in (c,) }"""
+  assert str(numjax.make_jaxpr(lambda v: jnp.stack([v, v], axis=1))(v)) == \
+      "{ lambda ; a:f32[3]. let b:f32[3,2] = stack[axis=1] a a in (b,) }"
+  assert str(numjax.make_jaxpr(numjax.grad(lambda s: jnp.abs(s)))(1.0)) == """\
+{ lambda ; a:f32[]. let
+    _:f32[] = abs a
+    b:bool[] = ge a 0.0:f32[]
+    c:f32[] = select_n b 1.0:f32[] 0.0:f32[]
+    d:f32[] = select_n b 0.0:f32[] 1.0:f32[]
+    e:f32[] = neg c
+    f:f32[] = add_any d e
+  in (f,) }"""
+  assert float(numjax.grad(jnp.abs)(0.0)) == 1.0

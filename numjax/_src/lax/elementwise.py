@@ -320,7 +320,7 @@ def _abs_jvp(g, ans, x):
   if dtypes.is_complex(core.get_aval(x).dtype):
     safe = L.select(L.eq(ans, L._zeros(ans)), L.full_like(ans, 1), ans)
     return L.real(L.mul(L.div(L.conj(x), L.complex(safe, L._zeros(safe))), g))
-  return L.mul(L.sign(x), g)
+  return L.select(L.ge(x, L._zeros(x)), g, L.neg(g))   # JAX's rule (its jaxprs show it)
 defjvp2(abs_p, _abs_jvp)
 
 floor_p = unop("floor", np.floor, floating)

@@ -342,7 +342,8 @@ def _try_static_slice(x, parsed, shape, clip):
   out = x
   if not (all(s == 1 for s in strides) and tuple(starts) == (0,) * len(shape)
           and tuple(limits) == tuple(shape)):
-    out = lax.slice(out, starts, limits, strides)
+    out = lax.slice(out, starts, limits,
+                    None if all(s == 1 for s in strides) else strides)  # as JAX binds it
   if rev_axes:
     out = lax.rev(out, rev_axes)
   if squeeze_axes:

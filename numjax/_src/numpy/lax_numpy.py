@@ -788,10 +788,8 @@ def _reduction_axes(x, axis):
 def _keep(out, x, axes, keepdims):
   if not keepdims:
     return out
-  shape = list(shape_of(x))
-  for a in axes:
-    shape[a] = 1
-  return lax.reshape(out, tuple(shape))
+  # As JAX: the kept axes come back with a broadcast_in_dim (an expand_dims).
+  return lax.expand_dims(out, tuple(sorted(a % ndim_of(x) for a in axes)))
 
 
 def _masked(x, where_, identity):
@@ -1184,7 +1182,9 @@ def stack(arrays, axis: int = 0, out=None, dtype=None):
                      f"{', '.join(str(shape_of(a)) for a in arrs)}.")
   nd = ndim_of(arrs[0]) + 1
   axis = canonicalize_axis(axis, nd)
-  return concatenate([lax.expand_dims(a, (axis,)) for a in arrs], axis, dtype)
+  if dtype is not None:
+    arrs = [lax.convert_element_type(a, dtypes.canonicalize_dtype(dtype)) for a in arrs]
+  return lax.stack(promote_dtypes(*arrs), axis)   # one `stack` equation, as JAX 0.10
 
 
 def vstack(tup, dtype=None):
