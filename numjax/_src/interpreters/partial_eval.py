@@ -75,9 +75,14 @@ class JaxprTrace(Trace):
     return self.const_var(x)
 
   def const_var(self, x) -> Var | Literal:
-    aval = get_aval(x)
-    if not aval.shape and not isinstance(x, Tracer):
-      return Literal(_as_numpy_scalar(x, aval), aval)
+    if type(x) is Array:  # the common case: a concrete value computed on the known side
+      aval = x.aval
+      if not aval.shape:
+        return Literal(x, aval)
+    else:
+      aval = get_aval(x)
+      if not aval.shape and not isinstance(x, Tracer):
+        return Literal(_as_numpy_scalar(x, aval), aval)
     key = id(x)
     var = self._const_ids.get(key)
     if var is None:
