@@ -11,7 +11,7 @@ import scipy.special as sps
 from numjax._src import codegen, core, dtypes
 from numjax._src.core import ShapedArray
 from numjax._src.interpreters import ad
-from numjax._src.interpreters.ad import Zero, is_undefined_primal
+from numjax._src.interpreters.ad import UndefinedPrimal, Zero, is_undefined_primal
 from numjax._src.lax import lax as L
 from numjax._src.lax.base import (any_dtype, batch_elementwise, defjvp, defjvp2, def_zero_jvp,
                                   deflinear, elementwise_aval, float_or_complex, floating,
@@ -81,9 +81,10 @@ mul_p = binop("mul", np.multiply)
 mul_p.codegen = codegen.binop_hook("*", "iufc")
 defjvp(mul_p, lambda g, x, y: L.mul(g, y), lambda g, x, y: L.mul(x, g))
 def _mul_transpose(ct, x, y):
-  if is_undefined_primal(x) and is_undefined_primal(y):
+  x_linear, y_linear = type(x) is UndefinedPrimal, type(y) is UndefinedPrimal
+  if x_linear and y_linear:
     raise NotImplementedError("mul of two linear values is not linear; cannot transpose")
-  if is_undefined_primal(x):
+  if x_linear:
     return [unbroadcast(x.aval, L.mul(ct, y)), None]
   return [None, unbroadcast(y.aval, L.mul(x, ct))]
 mul_p.transpose = _mul_transpose
