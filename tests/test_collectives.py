@@ -41,3 +41,22 @@ def test_nested_names_grad_and_jit():
 def test_unbound_axis_name():
   with pytest.raises(NameError, match="unbound axis name: i"):
     lax.psum(jnp.ones(3), "i")
+
+
+def test_make_jaxpr_axis_env_stages_collectives_as_jax():
+  # recorded from JAX 0.10.2
+  import numjax
+  text = str(numjax.make_jaxpr(lambda x: lax.psum(x, "i") + lax.axis_index("i"),
+                               axis_env=[("i", 4)])(1.))
+  assert text == """\
+{ lambda ; a:f32[]. let
+    b:f32[] = psum[axes=('i',) axis_index_groups=None] a
+    c:i32[] = axis_index[axis_name=i] 
+    d:f32[] = convert_element_type[new_dtype=float32 weak_type=False] c
+    e:f32[] = add b d
+  in (e,) }"""
+  text = str(numjax.make_jaxpr(lambda x: lax.all_gather(x, "i"),
+                               axis_env=[("i", 4)])(numjax.numpy.ones(2)))
+  assert "b:f32[4,2] = all_gather[" in text and "axis_size=4" in text
+  with pytest.raises(NameError, match="unbound axis name: j"):
+    numjax.make_jaxpr(lambda x: lax.psum(x, "j"), axis_env=[("i", 4)])(1.)

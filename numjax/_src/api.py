@@ -649,8 +649,15 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
     flat, out_tree = flatten_fun(f, in_tree)
     debug = pe.DebugInfo(fun, [n for i, n in enumerate(_arg_names(fun, args)) if i in dyn_nums],
                          "make_jaxpr")
-    with core.set_current_trace(core.eval_trace):
-      jaxpr, consts, _ = pe.trace_to_jaxpr(flat, avals, debug)
+    ctx = core._ctx
+    env = ctx.axis_env
+    if axis_env:  # named axes the collectives in `fun` may use, with their sizes
+      ctx.axis_env = env + tuple(batching.AxisData(name, int(size)) for name, size in axis_env)
+    try:
+      with core.set_current_trace(core.eval_trace):
+        jaxpr, consts, _ = pe.trace_to_jaxpr(flat, avals, debug)
+    finally:
+      ctx.axis_env = env
     closed = core.ClosedJaxpr(jaxpr, consts)
     if return_shape:
       shapes = tu.tree_unflatten(out_tree.val, [ShapeDtypeStruct(v.aval.shape, v.aval.dtype)
