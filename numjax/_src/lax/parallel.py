@@ -234,9 +234,11 @@ def psum(x, axis_name, *, axis_index_groups=None):
             for l in leaves]
   named = [a for a in axes if not isinstance(a, int)]
   frames = [_find_frame(n) for n in named]
-  staging = core.current_trace() is not core.eval_trace
-  if all(not isinstance(l, Tracer) for l in leaves) and not (
-      staging and groups is None and None in frames):
+  if None in frames and groups is None:
+    # Named vmaps (and jit inside them, and make_jaxpr's axis_env) put their axes in the
+    # environment: a name found nowhere is unbound, as JAX reports it.
+    raise _unbound_error(named[frames.index(None)])
+  if all(not isinstance(l, Tracer) for l in leaves):
     # Values known now: the sum over a named axis is the value times the axis size. (Under a
     # staging trace that does not see the vmap, e.g. jit inside vmap, psum_p is staged.)
     pos = tuple(a for a in axes if isinstance(a, int))
