@@ -239,8 +239,7 @@ def psum(x, axis_name, *, axis_index_groups=None):
     # environment: a name found nowhere is unbound, as JAX reports it.
     raise _unbound_error(named[frames.index(None)])
   if all(not isinstance(l, Tracer) for l in leaves):
-    # Values known now: the sum over a named axis is the value times the axis size. (Under a
-    # staging trace that does not see the vmap, e.g. jit inside vmap, psum_p is staged.)
+    # Values known now: the sum over a named axis is the value times the axis size.
     pos = tuple(a for a in axes if isinstance(a, int))
     size = len(groups[0]) if groups is not None else math.prod(
         _axis_frame(n).size for n in named)
@@ -269,7 +268,7 @@ def _dtype_of(x):
 def pmean(x, axis_name, *, axis_index_groups=None):
   """Mean over the mapped axis `axis_name` (integers give floats, as `/` does)."""
   x = psum(x, axis_name, axis_index_groups=axis_index_groups)
-  n = psum(1, axis_name, axis_index_groups=axis_index_groups)  # an int, unless staged
+  n = psum(1, axis_name, axis_index_groups=axis_index_groups)  # an int
   return tu.tree_map(lambda v: v / n, x)
 
 
