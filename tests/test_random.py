@@ -842,3 +842,19 @@ def test_jit_cache_follows_the_partitionable_flag():
   finally:
     jax.config.update("jax_threefry_partitionable", True)
   np.testing.assert_array_equal(np.asarray(f(k)), a)
+
+
+def test_jnp_structural_functions_on_typed_key_arrays():
+  # JAX's key arrays stack/concatenate/where like arrays (key data recorded from JAX 0.10.2).
+  import numjax
+  import numjax.numpy as jnp
+  k = numjax.random.key(0)
+  ks = numjax.random.split(k, 3)
+  data = lambda x: np.asarray(numjax.random.key_data(x)).tolist()
+  assert data(jnp.stack([k, k])) == [[0, 0], [0, 0]]
+  assert data(jnp.where(jnp.array([True, False, True]), ks, ks[::-1])) == data(ks)
+  assert data(jnp.concatenate([ks, ks])) == data(ks) * 2
+  assert jnp.stack([ks, ks], axis=-1).shape == (3, 2)
+  assert numjax.vmap(lambda a, b: jnp.stack([a, b]))(ks, ks).shape == (3, 2)
+  with pytest.raises(TypeError, match="cannot mix typed PRNG key arrays"):
+    jnp.stack([k, jnp.ones(2)])

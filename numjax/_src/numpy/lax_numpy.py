@@ -711,8 +711,30 @@ def clip(arr=None, /, min=None, max=None, *, a=None, a_min=None, a_max=None):
   return x
 
 
+_key_array_type = None
+
+
+def _key_arrays(xs) -> bool:
+  """Whether typed PRNG key arrays are among `xs` (jnp's structural functions then act on
+  their uint32 key data, whose extra trailing axis is the key's)."""
+  global _key_array_type
+  if _key_array_type is None:
+    from numjax._src.random import PRNGKeyArray
+    _key_array_type = PRNGKeyArray
+  return builtins.any(type(x) is _key_array_type for x in xs)
+
+
+def _key_data_of(xs, what: str) -> list:
+  if not builtins.all(type(x) is _key_array_type for x in xs):
+    raise TypeError(f"{what}: cannot mix typed PRNG key arrays with other arrays.")
+  return [x._base for x in xs]
+
+
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
   """Elementwise `x if condition else y` (the one-argument form needs `size`)."""
+  if x is not None and y is not None and _key_arrays((x, y)):
+    xd, yd = _key_data_of((x, y), "where")
+    return _key_array_type(where(expand_dims(asarray(condition), -1), xd, yd))
   if x is None and y is None:
     return nonzero(condition, size=size, fill_value=fill_value)
   if x is None or y is None:
@@ -1153,6 +1175,12 @@ def _check_sequence(fname, arrays):
 
 
 def concatenate(arrays, axis: int | None = 0, dtype=None):
+  if isinstance(arrays, (list, tuple)) and arrays and _key_arrays(arrays):
+    data = _key_data_of(arrays, "concatenate")
+    if axis is None:
+      data = [reshape(d, (-1, 2)) for d in data]
+      axis = 0
+    return _key_array_type(concatenate(data, canonicalize_axis(axis, arrays[0].ndim)))
   arrays = _check_sequence("concatenate", arrays)
   if not arrays:
     raise ValueError("Need at least one array to concatenate.")
@@ -1172,6 +1200,9 @@ concat = concatenate
 
 
 def stack(arrays, axis: int = 0, out=None, dtype=None):
+  if isinstance(arrays, (list, tuple)) and arrays and _key_arrays(arrays):
+    data = _key_data_of(arrays, "stack")
+    return _key_array_type(stack(data, canonicalize_axis(axis, arrays[0].ndim + 1)))
   arrays = _check_sequence("stack", arrays)
   if not arrays:
     raise ValueError("Need at least one array to stack.")
