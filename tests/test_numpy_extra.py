@@ -641,3 +641,15 @@ def test_eager_matmul_and_zeros_fast_paths_equal_staged():
     e, s = f(), numjax.jit(f)()
     assert e.shape == s.shape and e.dtype == s.dtype and e.weak_type == s.weak_type
     np.testing.assert_array_equal(np.asarray(e), np.asarray(s))
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: jnp.where(x > 2, x, 0.), lambda x: jnp.where(x, 1., 2.),
+    lambda x: jnp.where(x[0] > 1, x, -x), lambda x: jnp.where(True, x, 1),
+    lambda x: jnp.where(x > 2, x.astype(jnp.int32), 0.5)])
+def test_eager_where_equals_staged(f):
+  import numjax
+  x = jnp.arange(6.).reshape(2, 3)
+  e, s = f(x), numjax.jit(f)(x)
+  assert e.dtype == s.dtype and e.weak_type == s.weak_type and e.shape == s.shape
+  np.testing.assert_array_equal(np.asarray(e), np.asarray(s))

@@ -743,6 +743,15 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
   check_arraylike("where", condition, x, y)
   x, y = promote_dtypes(x, y)
   cond = asarray(condition)
+  if (type(cond) is Array and type(x) is Array and type(y) is Array
+      and core._ctx.trace is core.eval_trace):
+    # Eager: NumPy's where broadcasts as jnp.where does, and selecting is exact.
+    c = cond._value
+    try:
+      return Array(np.where(c if c.dtype == np.bool_ else c != 0, x._value, y._value),
+                   x.weak_type and y.weak_type)
+    except ValueError:
+      pass  # shapes that do not broadcast: the general path raises JAX's error
   if dtype_of(cond) != np.bool_:
     cond = not_equal(cond, zeros_like(cond))
   cond, x, y = _broadcast_all(cond, x, y)
