@@ -180,4 +180,3 @@ def vmap_flat(fun: Callable, in_dims: Sequence, out_dims_thunk: Callable, axis_s
     ctx.axis_env = env
     trace.dead = True
   return results
-

@@ -196,4 +196,3 @@ def closed_jaxpr_of(fun: Callable, in_avals: Sequence[ShapedArray],
                     debug_info: Any = None) -> ClosedJaxpr:
   jaxpr, consts, _ = trace_to_jaxpr(fun, in_avals, debug_info)
   return ClosedJaxpr(jaxpr, consts)
-
