@@ -7,12 +7,9 @@ only symbolic zero tangent; rules receive it and short-circuit.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
-
-import numpy as np
+from typing import Callable, Sequence
 
 from numjax._src import core, dtypes
-from numjax._src.array import Array
 from numjax._src.core import (Jaxpr, Literal, ShapedArray, Trace, TraceTag, Tracer, get_aval,
                               set_current_trace)
 from numjax._src.interpreters import partial_eval as pe

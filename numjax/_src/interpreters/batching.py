@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable, Sequence
 
-import numpy as np
 
 from numjax._src import core
 from numjax._src.core import ShapedArray, Trace, TraceTag, Tracer, get_aval, set_current_trace

@@ -20,8 +20,6 @@ from numjax._src import core
 from numjax._src.array import Array
 from numjax._src.core import (ClosedJaxpr, Jaxpr, JaxprEqn, Literal, ShapedArray, Trace,
                               TraceTag, Tracer, Var, get_aval, set_current_trace)
-from numjax._src.errors import (ConcretizationTypeError, TracerArrayConversionError,
-                                TracerBoolConversionError, TracerIntegerConversionError)
 
 
 class JaxprTracer(Tracer):

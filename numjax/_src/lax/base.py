@@ -17,11 +17,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 import numjax._src.lax as _pkg  # `_pkg.lax` at call time: lax.py imports this module first
-from numjax._src import core, dtypes
+from numjax._src import core
 from numjax._src.array import Array
 from numjax._src.core import Primitive, ShapedArray
 from numjax._src.interpreters import ad, batching
-from numjax._src.interpreters.ad import UndefinedPrimal, Zero, is_undefined_primal
+from numjax._src.interpreters.ad import Zero, is_undefined_primal
 
 _registry: dict[str, Primitive] = {}
 

@@ -709,13 +709,13 @@ def _axes(x, axes):
 def _reducer(prim):
   params = {"out_sharding": None} if prim is _red.reduce_sum_p else {}  # as JAX 0.10 binds them
 
-  def reduce(x, axes):
+  def reducer(x, axes):
     x = asarray(x)
     axes = _axes(x, axes)
     return prim.bind(x, axes=axes, **params) if axes else x
-  reduce.__name__ = reduce.__qualname__ = prim.name
-  reduce.__doc__ = f"`{prim.name}` over `axes` (a sequence of ints)."
-  return reduce
+  reducer.__name__ = reducer.__qualname__ = prim.name
+  reducer.__doc__ = f"`{prim.name}` over `axes` (a sequence of ints)."
+  return reducer
 
 
 reduce_sum = _reducer(_red.reduce_sum_p)
