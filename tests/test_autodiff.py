@@ -187,3 +187,22 @@ def test_integer_inputs():
 def test_error_messages(call, err, msg):
   with pytest.raises(err, match=msg):
     call()
+
+
+def test_pullback_called_many_times_compiles_its_transpose_with_the_same_results():
+  # A vjp function called in a loop is transposed once into a jaxpr and compiled (after the
+  # interpreting budget); every call agrees with the interpreted first call bit for bit.
+  from numjax._src.interpreters import ad
+  inputs = jnp.asarray(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32))
+  f = lambda W: jnp.tanh(jnp.dot(inputs, W) + 0.5) * W.sum()
+  _, vjp_fun = jax.vjp(f, jnp.array([0.1, -0.2, 0.3]))
+  us = np.random.default_rng(1).standard_normal((40, 4)).astype(np.float32)
+  outs = [np.asarray(vjp_fun(jnp.asarray(u))[0]) for u in us]
+  lin = next(c.cell_contents for c in vjp_fun.func.__closure__
+             if isinstance(c.cell_contents, ad.LinearFunction))
+  assert lin._compiled is not None          # compiled along the way
+  again = [np.asarray(vjp_fun(jnp.asarray(u))[0]) for u in us]
+  for a, b in zip(outs, again):
+    np.testing.assert_array_equal(a, b)
+  ref = np.asarray(jax.vmap(vjp_fun)(jnp.asarray(us))[0])
+  np.testing.assert_allclose(np.stack(outs), ref, rtol=1e-6, atol=1e-6)

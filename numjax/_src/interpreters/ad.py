@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from numjax._src import core, dtypes
+from numjax._src.array import Array
 from numjax._src.core import (Jaxpr, Literal, ShapedArray, Trace, TraceTag, Tracer, get_aval,
                               set_current_trace)
 from numjax._src.interpreters import partial_eval as pe
@@ -192,16 +193,51 @@ class LinearFunction:
     self.in_avals = in_avals      # tangent avals of the inputs
     self.out_zero = out_zero      # which outputs have a symbolic-zero tangent
     self.out_avals = out_avals    # tangent avals of all outputs
+    self._runs = 0                # eager transpositions so far
+    self._compiled = None         # (function, which input cotangents are nonzero, out avals)
 
   def __call__(self, *tangents) -> list:
     outs = iter(core.eval_jaxpr(self.jaxpr, self.consts, *tangents))
     return [Zero(a) if z else next(outs) for z, a in zip(self.out_zero, self.out_avals)]
 
   def transpose(self, cts: Sequence) -> list:
-    """Cotangents of the inputs for output cotangents `cts` (one per output, may be Zero)."""
+    """Cotangents of the inputs for output cotangents `cts` (one per output, may be Zero).
+
+    Eager calls interpret the transposition while that is cheaper than compiling it (one
+    call, as `grad` makes); a pullback called again and again (a loop of `vjp_fun(u)`) is then
+    transposed once into a jaxpr and compiled, as jit would."""
     live_cts = [ct for ct, z in zip(cts, self.out_zero) if not z]
+    if (self._runs * (len(self.jaxpr.eqns) + 2) > _INTERPRET_BUDGET
+        and core._ctx.trace is core.eval_trace
+        and not core._check_floats and all(type(c) is Array for c in live_cts)):
+      return self._compiled_transpose(live_cts)
+    self._runs += 1
     args = [UndefinedPrimal(v.aval) for v in self.jaxpr.invars]
     return backward_pass(self.jaxpr, self.consts, args, live_cts)
+
+  def _compiled_transpose(self, live_cts) -> list:
+    compiled = self._compiled
+    if compiled is None:
+      from numjax._src.jit import compiled_fun
+      closed = core.ClosedJaxpr(self.jaxpr, self.consts)
+      t_closed, in_nonzero = transpose_jaxpr(closed, (True,) * len(self.jaxpr.invars),
+                                             (True,) * len(live_cts))
+      compiled = self._compiled = (compiled_fun(t_closed), in_nonzero, t_closed.out_avals)
+    fn, in_nonzero, out_avals = compiled
+    outs = iter(zip(fn(*[c._value for c in live_cts]), out_avals))
+    res = []
+    for nz, a in zip(in_nonzero, self.in_avals):
+      if nz:
+        o, aval = next(outs)
+        res.append(Array(o, aval.weak_type))
+      else:
+        res.append(Zero(a))
+    return res
+
+
+# Compiling costs about as much as interpreting this many equations (the same budget as the
+# control-flow bodies' in lax/control_flow_common.py).
+_INTERPRET_BUDGET = 48
 
 
 def linearize_flat(fun: Callable, primals: Sequence) -> tuple[list, LinearFunction]:
