@@ -161,9 +161,13 @@ def test_key_array_errors():
 
 def test_keys_are_pytrees_carried_by_transformations():
   k = random.key(0)
+  # As in JAX, a key array is a leaf to users (tree_util, tree) ...
   leaves, tree = jax.tree_util.tree_flatten(k)
-  assert len(leaves) == 1 and leaves[0].dtype == np.uint32 and leaves[0].shape == (2,)
+  assert len(leaves) == 1 and leaves[0] is k and str(tree) == "PyTreeDef(*)"
+  state = {"key": k, "w": jnp.ones(2), "keys": random.split(k, 3)}
+  assert jax.tree.map(lambda x: x.shape, state) == {"key": (), "keys": (3,), "w": (2,)}
   assert repr(jax.tree_util.tree_unflatten(tree, leaves)) == repr(k)
+  # ... while transformations carry its uint32 data
   out = jax.jit(lambda key: random.split(key))(k)
   assert isinstance(out, random.PRNGKeyArray) and out.shape == (2,)
   np.testing.assert_array_equal(data_of(out), data_of(random.split(k)))

@@ -509,10 +509,13 @@ def test_flatten_one_level():
 
 
 def test_public_modules():
+  # numjax.tree and numjax.tree_util export the same functions; the ones that flatten are the
+  # users' view (typed PRNG keys are leaves), the internal module's are what transformations use
   for name in ("flatten", "unflatten", "map", "leaves", "structure", "transpose", "all",
                "reduce", "map_with_path", "flatten_with_path", "leaves_with_path"):
-    assert getattr(jtree, name) is getattr(tu, "tree_" + name)
-  assert public_tu.tree_map is tu.tree_map and public_tu.PyTreeDef is tu.PyTreeDef
+    assert getattr(jtree, name) is getattr(public_tu, "tree_" + name)
+  assert public_tu.tree_map is tu.public_tree_map and public_tu.PyTreeDef is tu.PyTreeDef
+  assert public_tu.tree_unflatten is tu.tree_unflatten
   assert jtree.map(lambda x: x + 1, {"a": (1, 2)}) == {"a": (2, 3)}
 
 

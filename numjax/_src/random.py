@@ -234,6 +234,7 @@ class PRNGKeyArray:
 _array_mod._register_virtual(PRNGKeyArray)   # isinstance(key, numjax.Array), as in JAX
 tu.register_pytree_node(PRNGKeyArray, lambda k: ((k._base,), None),
                         lambda _, children: PRNGKeyArray(children[0]))
+tu.register_user_leaf(PRNGKeyArray)   # a leaf to users, as JAX key arrays are
 
 
 def _impl_error(what: str) -> TypeError:

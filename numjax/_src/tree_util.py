@@ -740,3 +740,60 @@ def _prefix_error(key_path, prefix_tree, full_tree, is_leaf=None):
   for k, t1, t2 in zip(p_keys, p_children, f_children):
     yield from _prefix_error((*key_path, k), t1, t2)
 
+
+
+# ----------------------------------------------------------------------------------------------
+# The users' view: some types are pytree nodes for numjax's transformations (which carry their
+# data through jit, vmap, scan, ...) but leaves for users, as JAX's typed PRNG key arrays are.
+# `numjax.tree_util` / `numjax.tree` export the functions below, which treat them as leaves.
+# ----------------------------------------------------------------------------------------------
+_user_leaf_types: tuple = ()
+
+
+def register_user_leaf(cls: type) -> None:
+  """Make `cls` (a registered pytree node) a leaf of the public tree functions."""
+  global _user_leaf_types
+  _user_leaf_types = _user_leaf_types + (cls,)
+
+
+def _public(fn: Callable) -> Callable:
+  import inspect
+  params = inspect.signature(fn).parameters
+  names = list(params)
+  pos = names.index("is_leaf")
+  positional = params["is_leaf"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+  def combine(is_leaf, takes_path):
+    types = _user_leaf_types
+    if not types:
+      return is_leaf
+    if is_leaf is None:
+      return (lambda _, x: isinstance(x, types)) if takes_path else \
+          (lambda x: isinstance(x, types))
+    if takes_path:
+      return lambda p, x: isinstance(x, types) or is_leaf(p, x)
+    return lambda x: isinstance(x, types) or is_leaf(x)
+
+  @functools.wraps(fn)
+  def wrapped(*args, **kwargs):
+    takes_path = kwargs.get("is_leaf_takes_path", False)
+    if positional and len(args) > pos:
+      args = list(args)
+      args[pos] = combine(args[pos], takes_path)
+    else:
+      kwargs["is_leaf"] = combine(kwargs.get("is_leaf"), takes_path)
+    return fn(*args, **kwargs)
+  return wrapped
+
+
+public_tree_flatten = _public(tree_flatten)
+public_tree_leaves = _public(tree_leaves)
+public_tree_structure = _public(tree_structure)
+public_tree_map = _public(tree_map)
+public_tree_flatten_with_path = _public(tree_flatten_with_path)
+public_tree_leaves_with_path = _public(tree_leaves_with_path)
+public_tree_map_with_path = _public(tree_map_with_path)
+public_tree_reduce = _public(tree_reduce)
+public_tree_reduce_associative = _public(tree_reduce_associative)
+public_tree_all = _public(tree_all)
+public_tree_broadcast = _public(tree_broadcast)
