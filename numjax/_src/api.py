@@ -255,6 +255,8 @@ def _finish_ct(ct, aval: ShapedArray):
   if type(ct) is Zero:
     return ad.zeros_like_aval(tan)
   ca = get_aval(ct)
+  if ca.dtype == tan.dtype:   # the common case: nothing to do
+    return ct
   if dtypes.is_complex(ca.dtype) and not dtypes.is_complex(tan.dtype):
     ct = lax.real(ct)
   if get_aval(ct).dtype != tan.dtype:
