@@ -237,8 +237,7 @@ class EvalTrace(Trace):
     except Exception:
       # The shape rule ran only for the first call with these dtypes: let it name the problem
       # (shapes, params) in JAX's words before NumPy's error escapes.
-      if prim.abstract_eval is not None:
-        prim.abstract_eval(*[get_aval(a) for a in args], **params)
+      _run_shape_rule(prim, args, params)
       raise
     rule = prim.weak_type_rule
     weak = all_weak if rule is _all_weak else rule(args, params)
@@ -260,10 +259,14 @@ _validated: set = set()
 
 
 def _validate(prim, args, params, sig) -> None:
-  if prim.abstract_eval is not None:
-    prim.abstract_eval(*[get_aval(a) for a in args], **params)
+  _run_shape_rule(prim, args, params)
   if len(_validated) < 100_000:
     _validated.add(sig)
+
+
+def _run_shape_rule(prim, args, params) -> None:
+  if prim.abstract_eval is not None:
+    prim.abstract_eval(*[get_aval(a) for a in args], **params)
 
 
 def _escaped_tracer_error(tracer, prim) -> UnexpectedTracerError:

@@ -24,7 +24,9 @@ from numjax._src import tree_util as tu
 from numjax._src.array import Array
 from numjax._src.config import config, on_change
 from numjax._src.core import ClosedJaxpr, Jaxpr, ShapedArray, Tracer, get_aval
+from numjax._src.interpreters import ad
 from numjax._src.interpreters import partial_eval as pe
+from numjax._src.lax import control_flow_common as cfc
 from numjax._src.lax import lax
 
 logger = logging.getLogger("numjax")
@@ -55,8 +57,6 @@ jit_p.pp_alias_jaxpr = "jaxpr"
 # pattern and cached on the jaxpr; evaluating them runs compiled code, so grad(jit(f)) and
 # vmap(jit(f)) keep jit's speed. JAX stages the same jit equations.
 def _jit_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
-  from numjax._src.interpreters import ad
-  from numjax._src.lax import control_flow_common as cfc
   nonzero = tuple(type(t) is not ad.Zero for t in tangents)
   jvp_closed, out_nonzero = jaxpr.derived(("jvp", nonzero),
                                           lambda: cfc.jvp_jaxpr(jaxpr, nonzero, False))
@@ -71,7 +71,6 @@ def _jit_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
 def _jit_partial_eval(trace, args, params):
   """Under linearize: run the part that depends only on known inputs now (compiled) and
   stage the rest as a jit equation over its residuals and the unknown inputs."""
-  from numjax._src.lax import control_flow_common as cfc
   jaxpr, name = params["jaxpr"], params["name"]
   unknowns = tuple(trace.is_own(a) for a in args)
   split = jaxpr.derived(("partial_eval", unknowns),
@@ -95,7 +94,6 @@ def _jit_partial_eval(trace, args, params):
 
 def _try_transpose(closed, linear, ct_nonzero):
   """ad.transpose_jaxpr, or None where the jaxpr cannot be transposed as a whole."""
-  from numjax._src.interpreters import ad
   try:
     return ad.transpose_jaxpr(closed, linear, ct_nonzero)
   except (ValueError, TypeError, NotImplementedError):
@@ -113,7 +111,6 @@ def _transposable(split) -> bool:
 
 
 def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
-  from numjax._src.interpreters import ad
   linear = tuple(ad.is_undefined_primal(a) for a in args)
   ct_nonzero = tuple(type(c) is not ad.Zero for c in cts)
   derived = jaxpr.derived(("transpose", linear, ct_nonzero),
@@ -129,7 +126,6 @@ def _jit_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
 
 
 def _jit_batch(vals, dims, *, jaxpr: ClosedJaxpr, name: str, axis_data):
-  from numjax._src.lax import control_flow_common as cfc
   dims = tuple(dims)
   key = ("batch", dims, axis_data.size, axis_data.name)
   b_closed, out_dims = jaxpr.derived(key, lambda: cfc.batch_jaxpr_dims(jaxpr, axis_data, dims))

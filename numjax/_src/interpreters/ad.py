@@ -155,7 +155,7 @@ class JVPTrace(Trace):
       ctx.trace = prev
     if prim.multiple_results:
       return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
-    if type(tangent_out) is Zero or tangent_out is None:
+    if type(tangent_out) is Zero or tangent_out is None:  # self.wrap, inlined (hot path)
       return primal_out
     return JVPTracer(self, primal_out, tangent_out)
 
@@ -207,7 +207,7 @@ class LinearFunction:
     call, as `grad` makes); a pullback called again and again (a loop of `vjp_fun(u)`) is then
     transposed once into a jaxpr and compiled, as jit would."""
     live_cts = [ct for ct, z in zip(cts, self.out_zero) if not z]
-    if (self._runs * (len(self.jaxpr.eqns) + 2) > _INTERPRET_BUDGET
+    if (self._runs * (len(self.jaxpr.eqns) + 2) > INTERPRET_BUDGET
         and core._ctx.trace is core.eval_trace
         and not core._check_floats and all(type(c) is Array for c in live_cts)):
       return self._compiled_transpose(live_cts)
@@ -235,9 +235,9 @@ class LinearFunction:
     return res
 
 
-# Compiling costs about as much as interpreting this many equations (the same budget as the
-# control-flow bodies' in lax/control_flow_common.py).
-_INTERPRET_BUDGET = 48
+# Compiling a jaxpr costs about as much as interpreting this many equations (pullbacks here,
+# control-flow bodies in lax/control_flow_common.py).
+INTERPRET_BUDGET = 48
 
 
 def linearize_flat(fun: Callable, primals: Sequence) -> tuple[list, LinearFunction]:
@@ -344,7 +344,7 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence, args: Sequence, cts_out: Seque
         cts_in = prim.transpose(cts, *invals, **eqn.params)
     else:
       cts_in = prim.transpose(cts, *invals, **eqn.params)
-    for v, ct in zip(eqn.invars, cts_in):
+    for v, ct in zip(eqn.invars, cts_in):  # write_ct, inlined: the eager grad hot path
       if ct is None or type(ct) is Zero or type(v) is Literal or v not in linear:
         continue
       prev = ct_env.get(v)

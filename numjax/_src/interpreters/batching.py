@@ -106,7 +106,7 @@ class BatchTrace(Trace):
       if not isinstance(out_dim, (list, tuple)):
         out_dim = [out_dim] * len(out)
       return [self.wrap(o, d) for o, d in zip(out, out_dim)]
-    return out if out_dim is None else BatchTracer(self, out, out_dim)
+    return out if out_dim is None else BatchTracer(self, out, out_dim)  # self.wrap, inlined
 
   def wrap(self, val, bdim):
     return val if bdim is None else BatchTracer(self, val, bdim)

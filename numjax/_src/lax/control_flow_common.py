@@ -113,7 +113,7 @@ def numpy_fun(closed: ClosedJaxpr) -> Callable:
 
 
 # Compiling a jaxpr costs about as much as interpreting this many equations.
-_INTERPRET_BUDGET = 48
+_INTERPRET_BUDGET = ad.INTERPRET_BUDGET
 
 
 def run_numpy(closed: ClosedJaxpr, vals) -> list:

@@ -41,23 +41,21 @@ def convert(x, dtype: np.dtype, weak: bool):
   return convert_element_type_p.bind(x, new_dtype=dtype, weak_type=weak, sharding=None)
 
 
-def _dtype_weak(x):
-  """(dtype, weak_type) of an Array or tracer; None for anything else."""
-  if type(x) is Array:
-    return x._value.dtype, x.weak_type
-  if isinstance(x, Tracer):
-    aval = x.aval
-    return aval.dtype, aval.weak_type
-  return None
-
-
 def _same_types(args) -> bool:
-  """All args Arrays/tracers of one dtype and weak type: promotion leaves them as they are."""
-  first = _dtype_weak(args[0])
-  if first is None:
-    return False
-  for a in args[1:]:
-    if _dtype_weak(a) != first:
+  """All args Arrays/tracers of one dtype and weak type: promotion leaves them as they are.
+  (dtypes.dtype_and_weak, specialised to these two types: this runs on every jnp call.)"""
+  first = None
+  for a in args:
+    if type(a) is Array:
+      dw = (a._value.dtype, a.weak_type)
+    elif isinstance(a, Tracer):
+      aval = a.aval
+      dw = (aval.dtype, aval.weak_type)
+    else:
+      return False
+    if first is None:
+      first = dw
+    elif dw != first:
       return False
   return True
 
@@ -74,7 +72,7 @@ def promote_dtypes(*args):
 
 def promote_dtypes_inexact(*args):
   """Like promote_dtypes, then to the default float if the result is not inexact."""
-  if args and _same_types(args) and _dtype_weak(args[0])[0].kind in "fc":
+  if args and _same_types(args) and dtypes.dtype_and_weak(args[0])[0].kind in "fc":
     return list(args)
   dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
   if dtype.kind not in "fc":
@@ -83,7 +81,7 @@ def promote_dtypes_inexact(*args):
 
 
 def promote_dtypes_numeric(*args):
-  if args and _same_types(args) and _dtype_weak(args[0])[0].kind != "b":
+  if args and _same_types(args) and dtypes.dtype_and_weak(args[0])[0].kind != "b":
     return list(args)
   dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
   if dtype == dtypes.bool_:
