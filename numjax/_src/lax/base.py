@@ -160,18 +160,6 @@ def _sum_contributions(out, contributions):
 
 def defjvp(prim: Primitive, *rules: Callable | None) -> None:
   """Per-argument JVP rules `rule(g, *primals, **params) -> contribution` (None: zero)."""
-  if len(rules) == 1:  # unary: at most one contribution
-    rule0, = rules
-
-    def jvp(primals, tangents, **params):
-      out = prim.bind(*primals, **params)
-      t, = tangents
-      if rule0 is None or type(t) is Zero:
-        return out, Zero.from_primal_value(out)
-      # (_sum_contributions broadcasts a rule's scalar contribution, e.g. integer_pow y=0)
-      return out, _sum_contributions(out, [rule0(t, *primals, **params)])
-    prim.jvp = jvp
-    return
 
   def jvp(primals, tangents, **params):
     out = prim.bind(*primals, **params)
